@@ -1,17 +1,48 @@
-"""lucia-core: session-based authentication for async Python, compatible with Lucia v2 databases."""
+"""lucia-core: session-based authentication for async Python, compatible with Lucia v2 databases.
 
-from .adapter import Adapter, SessionAdapter, SessionAndUserReader, UserAdapter, join_adapters
+Build an :class:`Auth` with :func:`lucia` over an adapter (see ``lucia_adapter_*``), then create
+users with keys, sign in with :meth:`Auth.use_key`, and validate sessions per request through
+:meth:`Auth.handle_request`.
+"""
+
+from .adapter import Adapter, JoinedAdapter, SessionAdapter, SessionAndUserReader, UserAdapter, join_adapters
+from .auth import Auth, lucia
+from .configuration import DEFAULT_SESSION_COOKIE_NAME
+from .cookie import Cookie, CookieAttributes
 from .database import KeyRow, SessionRow, UserRow
-from .errors import LuciaError
+from .errors import ErrorCode, LuciaError
+from .key import Key
+from .password import MAX_PASSWORD_BYTES, Argon2idHasher, PasswordHasher
+from .request import AuthRequest, RequestContext
+from .session import Session, SessionState
+from .user import User
+
+__version__ = "0.1.0"
 
 __all__ = [
+    "DEFAULT_SESSION_COOKIE_NAME",
+    "MAX_PASSWORD_BYTES",
     "Adapter",
+    "Argon2idHasher",
+    "Auth",
+    "AuthRequest",
+    "Cookie",
+    "CookieAttributes",
+    "ErrorCode",
+    "JoinedAdapter",
+    "Key",
     "KeyRow",
     "LuciaError",
+    "PasswordHasher",
+    "RequestContext",
+    "Session",
     "SessionAdapter",
     "SessionAndUserReader",
     "SessionRow",
+    "SessionState",
+    "User",
     "UserAdapter",
     "UserRow",
     "join_adapters",
+    "lucia",
 ]

@@ -117,9 +117,7 @@ class SessionAdapter(Protocol):
 class SessionAndUserReader(Protocol):
     """The optional hot-path method of a regular adapter: one round trip for a session and its user."""
 
-    async def get_session_and_user(
-        self, session_id: str
-    ) -> tuple[SessionRow, UserRow] | tuple[None, None]:
+    async def get_session_and_user(self, session_id: str) -> tuple[SessionRow, UserRow] | tuple[None, None]:
         """Return the session row and its user row, or (None, None) if the session does not exist.
 
         Rows are the same as get_session and get_user return.
@@ -186,7 +184,7 @@ def join_adapters(user_adapter: UserAdapter, session_adapter: SessionAdapter) ->
     """
     _require(user_adapter, _USER_METHODS, "user adapter")
     _require(session_adapter, _SESSION_METHODS, "session adapter")
-    if user_adapter is session_adapter:
+    if user_adapter is session_adapter:  # type: ignore[comparison-overlap]
         return user_adapter  # type: ignore[return-value]
     return JoinedAdapter(user_adapter, session_adapter)
 

@@ -1,0 +1,128 @@
+"""Cookies: parsing a ``Cookie`` header and serializing ``Set-Cookie`` values per RFC 6265."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from email.utils import format_datetime
+from typing import Literal, TypedDict
+from urllib.parse import quote, unquote
+
+SameSite = Literal["lax", "strict", "none"]
+
+
+class CookieAttributes(TypedDict, total=False):
+    """The attributes of a ``Set-Cookie`` header. Absent keys are not written."""
+
+    domain: str
+    path: str
+    expires: datetime
+    max_age: int
+    http_only: bool
+    secure: bool
+    same_site: SameSite
+
+
+# RFC 6265 section 4.1.1: a cookie name is an RFC 7230 token.
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+# cookie-octet: printable US-ASCII less DQUOTE, comma, semicolon and backslash. We keep every one of
+# them unencoded except "%", which introduces an escape.
+_SAFE_OCTETS = "".join(
+    chr(c) for c in range(0x21, 0x7F) if chr(c) not in '",;\\%'
+)  # fmt: skip
+# Characters that must never appear in an attribute value (they would end or split the header).
+_FORBIDDEN_IN_ATTRIBUTE = re.compile(r"[;\x00-\x1f\x7f]")
+_SAME_SITE_VALUES = {"lax": "Lax", "strict": "Strict", "none": "None"}
+
+
+def _check_attribute(name: str, value: str) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"cookie attribute {name} must be a str")
+    if _FORBIDDEN_IN_ATTRIBUTE.search(value):
+        raise ValueError(f"cookie attribute {name} must not contain ';' or control characters")
+    return value
+
+
+def serialize_cookie(name: str, value: str, attributes: Mapping[str, object] | None = None) -> str:
+    """Return a ``Set-Cookie`` header value for ``name=value`` with ``attributes``.
+
+    The name must be an RFC 7230 token (ValueError otherwise). The value may be any string: every
+    character outside RFC 6265's cookie-octet set, and ``%``, is percent-encoded (UTF-8), so no
+    value can inject an attribute or a header; :func:`parse_cookie` decodes it back. Unknown
+    attribute names raise ValueError.
+    """
+    if not isinstance(name, str) or not isinstance(value, str):
+        raise TypeError("cookie name and value must be str")
+    if not _TOKEN.fullmatch(name):
+        raise ValueError(f"invalid cookie name: {name!r}")
+    parts = [f"{name}={quote(value, safe=_SAFE_OCTETS)}"]
+    attrs = dict(attributes or {})
+    unknown = set(attrs) - set(CookieAttributes.__annotations__)
+    if unknown:
+        raise ValueError(f"unknown cookie attributes: {', '.join(sorted(unknown))}")
+    if "domain" in attrs:
+        parts.append(f"Domain={_check_attribute('domain', attrs['domain'])}")  # type: ignore[arg-type]
+    if "path" in attrs:
+        parts.append(f"Path={_check_attribute('path', attrs['path'])}")  # type: ignore[arg-type]
+    if "expires" in attrs:
+        expires = attrs["expires"]
+        if not isinstance(expires, datetime) or expires.tzinfo is None:
+            raise ValueError("cookie attribute expires must be a timezone-aware datetime")
+        parts.append(f"Expires={format_datetime(expires.astimezone(timezone.utc), usegmt=True)}")
+    if "max_age" in attrs:
+        max_age = attrs["max_age"]
+        if not isinstance(max_age, int) or isinstance(max_age, bool):
+            raise TypeError("cookie attribute max_age must be an int")
+        parts.append(f"Max-Age={max_age}")
+    if attrs.get("http_only"):
+        parts.append("HttpOnly")
+    if attrs.get("secure"):
+        parts.append("Secure")
+    if "same_site" in attrs:
+        same_site = attrs["same_site"]
+        if same_site not in _SAME_SITE_VALUES:
+            raise ValueError('cookie attribute same_site must be "lax", "strict" or "none"')
+        parts.append(f"SameSite={_SAME_SITE_VALUES[same_site]}")
+    return "; ".join(parts)
+
+
+def parse_cookie(header: str) -> dict[str, str]:
+    """Parse a ``Cookie`` request header into ``{name: value}``.
+
+    Pairs without ``=`` or with an invalid name are skipped; the first pair of a name wins (the
+    browser sends the most specific cookie first); surrounding double quotes are removed and
+    percent-escapes decoded. Never raises for malformed input; a non-str header gives ``{}``.
+    """
+    cookies: dict[str, str] = {}
+    if not isinstance(header, str):
+        return cookies
+    for pair in header.split(";"):
+        name, sep, value = pair.partition("=")
+        name = name.strip(" \t")
+        if not sep or not _TOKEN.fullmatch(name) or name in cookies:
+            continue
+        value = value.strip(" \t")
+        if len(value) >= 2 and value[0] == value[-1] == '"':
+            value = value[1:-1]
+        cookies[name] = unquote(value, errors="replace") if "%" in value else value
+    return cookies
+
+
+@dataclass(frozen=True, repr=False)
+class Cookie:
+    """A cookie to set on a response: ``name``, ``value`` and ``attributes``. Immutable."""
+
+    name: str
+    value: str
+    attributes: CookieAttributes = field(default_factory=lambda: CookieAttributes())
+
+    def serialize(self) -> str:
+        """The ``Set-Cookie`` header value."""
+        return serialize_cookie(self.name, self.value, self.attributes)
+
+    def __repr__(self) -> str:
+        # The value is a credential: keep it out of logs and tracebacks.
+        shown = f"{self.value[:4]}..." if self.value else ""
+        return f"Cookie(name={self.name!r}, value={shown!r}, attributes={self.attributes!r})"
