@@ -1,0 +1,60 @@
+"""Development sessions: ``nox -s lint types tests conformance-sqlite`` and friends.
+
+``./dev test`` runs the whole suite (the sessions in ``nox.options.sessions``); CI runs exactly that.
+"""
+
+from __future__ import annotations
+
+import nox
+
+nox.options.default_venv_backend = "uv|virtualenv"
+nox.options.reuse_existing_virtualenvs = True
+nox.options.error_on_missing_interpreters = True
+
+TEST_DEPS = ["pytest>=8", "pytest-asyncio>=0.24", "hypothesis>=6.100"]
+#: Every backend with a conformance run; each has a folder tests/conformance/<name> with its conftest.
+BACKENDS = ["sqlite"]
+
+nox.options.sessions = ["lint", "types", "tests", *(f"conformance-{name}" for name in BACKENDS), "quickstart"]
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff: lint rules and formatting."""
+    session.install("ruff>=0.6")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session
+def types(session: nox.Session) -> None:
+    """mypy --strict over the library, adapters, conformance suite and tests."""
+    session.install("-e", ".[all]", "mypy>=1.10", "nox", *TEST_DEPS)
+    session.run("mypy")
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """The core's unit tests (on a real SQLite database) and the conformance suite's own tests."""
+    session.install("-e", ".[all]", *TEST_DEPS)
+    session.run("pytest", "tests", "--ignore=tests/conformance", *session.posargs)
+
+
+@nox.session
+@nox.parametrize("backend", BACKENDS, ids=BACKENDS)
+def conformance(session: nox.Session, backend: str) -> None:
+    """The shared adapter conformance suite against one backend, run as a user would run it."""
+    session.install("-e", ".[all]", *TEST_DEPS)
+    session.chdir(f"tests/conformance/{backend}")
+    session.run("pytest", "--pyargs", "lucia_conformance", "--rootdir=.", *session.posargs)
+
+
+@nox.session
+def quickstart(session: nox.Session) -> None:
+    """The README's quickstart, on an SQLite file in a temporary folder."""
+    session.install("-e", ".[sqlite]")
+    tmp = session.create_tmp()
+    session.run("python", "-c", "import shutil; shutil.copytree('schemas', '" + tmp + "/schemas', dirs_exist_ok=True)")
+    script = str(session.invoked_from) + "/examples/quickstart.py"
+    session.chdir(tmp)
+    session.run("python", script)
