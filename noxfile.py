@@ -11,9 +11,9 @@ nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.reuse_existing_virtualenvs = True
 nox.options.error_on_missing_interpreters = True
 
-TEST_DEPS = ["pytest>=8", "pytest-asyncio>=0.24", "hypothesis>=6.100"]
+TEST_DEPS = ["pytest>=8", "pytest-asyncio>=0.24", "hypothesis>=6.100", "motor>=3.3"]
 #: Every backend with a conformance run; each has a folder tests/conformance/<name> with its conftest.
-BACKENDS = ["sqlite"]
+BACKENDS = ["sqlite", "postgres", "mysql", "mongodb"]
 
 nox.options.sessions = ["lint", "types", "tests", *(f"conformance-{name}" for name in BACKENDS), "quickstart"]
 

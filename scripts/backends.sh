@@ -25,7 +25,8 @@
 # Env overrides: LUCIA_BACKENDS_DIR, LUCIA_BACKENDS_TIMEOUT (seconds per server,
 # default 60), LUCIA_PG_PORT, LUCIA_MYSQL_PORT, LUCIA_REDIS_PORT,
 # LUCIA_REDIS_CLUSTER_PORT (first of 3), LUCIA_MONGODB_PORT,
-# LUCIA_MONGODB_SERVER (auto|ferretdb|mongod).
+# LUCIA_MONGODB_SERVER (auto|ferretdb|mongod), LUCIA_BACKENDS_NO_INSTALL=1 (fail
+# instead of installing packages or building FerretDB).
 set -Eeuo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -219,6 +220,8 @@ ensure_packages() {
         esac
     done
     if [ "${#pkgs[@]}" -gt 0 ]; then
+        [ -z "${LUCIA_BACKENDS_NO_INSTALL:-}" ] ||
+            die "missing packages (${pkgs[*]}) and LUCIA_BACKENDS_NO_INSTALL is set: not installing"
         # shellcheck disable=SC2207
         pkgs=($(printf '%s\n' "${pkgs[@]}" | sort -u))
         apt_install "${pkgs[@]}"
@@ -650,6 +653,8 @@ fd_locate() { # set FD_BIN to an existing FerretDB $FERRETDB_VERSION binary
 
 fd_find_bin() {
     fd_locate && return 0
+    [ -z "${LUCIA_BACKENDS_NO_INSTALL:-}" ] ||
+        die "ferretdb: FerretDB $FERRETDB_VERSION not found and LUCIA_BACKENDS_NO_INSTALL is set: not building it"
     local gobin=$FD_GOBIN
     command -v go >/dev/null 2>&1 ||
         die "ferretdb: FerretDB $FERRETDB_VERSION not found and no \`go\` on PATH to build it (or set LUCIA_MONGODB_URL)"

@@ -1,0 +1,19 @@
+"""PostgreSQL adapter for lucia-core (asyncpg): ``pip install "lucia-core[postgres]"``.
+
+::
+
+    import asyncpg
+    from lucia_adapter_postgres import create_schema, postgres_adapter
+
+    pool = await asyncpg.create_pool("postgresql://user:password@localhost/app")
+    await create_schema(pool)  # idempotent; or run schemas/postgres.sql yourself
+    auth = lucia(adapter=postgres_adapter(pool))
+
+The tables are Lucia v2's (``schemas/postgres.sql``): ``auth_user``, ``user_key`` and
+``user_session`` unless renamed with ``tables={"user": ..., "key": ..., "session": ...}``;
+names may be schema-qualified (``"auth.user_session"``).
+"""
+
+from .adapter import DEFAULT_TABLES, PostgresAdapter, create_schema, postgres_adapter, schema_sql
+
+__all__ = ["DEFAULT_TABLES", "PostgresAdapter", "create_schema", "postgres_adapter", "schema_sql"]
