@@ -25,6 +25,7 @@ from .adapter import (
     create_indexes,
     mongodb_adapter,
 )
+from .schema import apply_schema
 
 __all__ = [
     "DEFAULT_COLLECTIONS",
@@ -32,6 +33,7 @@ __all__ = [
     "MongoDBAdapter",
     "MongoDatabase",
     "ServerFeatures",
+    "apply_schema",
     "create_indexes",
     "mongodb_adapter",
 ]

@@ -17,5 +17,12 @@ server's default, case-insensitive collation) they match as loosely as they did 
 """
 
 from .adapter import DEFAULT_TABLES, MySQLAdapter, create_schema, mysql_adapter
+from .schema import apply_schema
 
-__all__ = ["DEFAULT_TABLES", "MySQLAdapter", "create_schema", "mysql_adapter"]
+__all__ = [
+    "DEFAULT_TABLES",
+    "MySQLAdapter",
+    "apply_schema",
+    "create_schema",
+    "mysql_adapter",
+]

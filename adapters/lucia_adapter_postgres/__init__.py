@@ -15,5 +15,13 @@ names may be schema-qualified (``"auth.user_session"``).
 """
 
 from .adapter import DEFAULT_TABLES, PostgresAdapter, create_schema, postgres_adapter, schema_sql
+from .schema import apply_schema
 
-__all__ = ["DEFAULT_TABLES", "PostgresAdapter", "create_schema", "postgres_adapter", "schema_sql"]
+__all__ = [
+    "DEFAULT_TABLES",
+    "PostgresAdapter",
+    "apply_schema",
+    "create_schema",
+    "postgres_adapter",
+    "schema_sql",
+]

@@ -13,5 +13,11 @@ The tables are Lucia v2's (``schemas/sqlite.sql``): ``auth_user``, ``user_key`` 
 """
 
 from .adapter import DEFAULT_TABLES, SQLiteAdapter, sqlite_adapter
+from .schema import apply_schema
 
-__all__ = ["DEFAULT_TABLES", "SQLiteAdapter", "sqlite_adapter"]
+__all__ = [
+    "DEFAULT_TABLES",
+    "SQLiteAdapter",
+    "apply_schema",
+    "sqlite_adapter",
+]
