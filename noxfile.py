@@ -43,10 +43,11 @@ def tests(session: nox.Session) -> None:
 @nox.session
 @nox.parametrize("backend", BACKENDS, ids=BACKENDS)
 def conformance(session: nox.Session, backend: str) -> None:
-    """The shared adapter conformance suite against one backend, run as a user would run it."""
+    """The shared adapter conformance suite against one backend, run as a user would run it (plus
+    the adapter's own tests kept in the same folder)."""
     session.install("-e", ".[all]", *TEST_DEPS)
     session.chdir(f"tests/conformance/{backend}")
-    session.run("pytest", "--pyargs", "lucia_conformance", "--rootdir=.", *session.posargs)
+    session.run("pytest", "--pyargs", "lucia_conformance", "--rootdir=.", ".", *session.posargs)
 
 
 @nox.session

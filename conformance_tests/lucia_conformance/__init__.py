@@ -24,8 +24,10 @@ that folder, run::
     pytest --pyargs lucia_conformance --rootdir=.
 
 (``--rootdir=.`` keeps your fixtures visible to the suite when a pytest configuration sits in a
-parent folder.) ``tests/conformance/sqlite/conftest.py`` in the lucia-core repository is a complete
-example.
+parent folder; if that configuration changes ``python_files``, add ``-o python_files=test_*.py``.)
+The plugin that provides the default fixtures loads through the ``pytest11`` entry point; with
+``PYTEST_DISABLE_PLUGIN_AUTOLOAD`` set, add ``-p lucia_conformance.plugin``.
+``tests/conformance/sqlite/conftest.py`` in the lucia-core repository is a complete example.
 
 The schema the suite expects
 ----------------------------

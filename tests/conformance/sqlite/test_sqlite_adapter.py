@@ -12,6 +12,7 @@ import aiosqlite
 import pytest
 
 from lucia_adapter_sqlite import SQLiteAdapter, sqlite_adapter
+from lucia_adapter_sqlite.adapter import _violation
 from lucia_conformance import RawDatabase
 from lucia_conformance.rows import new_key, new_session, new_user
 from lucia_core.adapter import Adapter, SessionAndUserReader
@@ -241,3 +242,23 @@ def test_importing_without_aiosqlite_names_the_extra(monkeypatch: pytest.MonkeyP
     monkeypatch.delitem(sys.modules, "lucia_adapter_sqlite.adapter")
     with pytest.raises(ImportError, match=r'pip install "lucia-core\[sqlite\]"'):
         importlib.import_module("lucia_adapter_sqlite")
+
+
+@pytest.mark.parametrize(
+    ("message", "violation"),
+    [
+        ("UNIQUE constraint failed: user_key.id", "id"),
+        ("UNIQUE constraint failed: User_Key.id", "id"),
+        ("FOREIGN KEY constraint failed", "foreign key"),
+        ("UNIQUE constraint failed: user_key.hashed_password", None),
+        ("UNIQUE constraint failed: auth_user.id", None),
+        ("NOT NULL constraint failed: user_key.user_id", None),
+    ],
+)
+def test_constraint_errors_are_told_apart_by_message_where_python_lacks_error_names(
+    message: str, violation: str | None
+) -> None:
+    # Python 3.10's sqlite3 errors have no sqlite_errorname; the adapter reads the message.
+    error = sqlite3.IntegrityError(message)
+    assert not hasattr(error, "sqlite_errorname")
+    assert _violation(error, "user_key") == violation
