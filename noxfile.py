@@ -55,7 +55,9 @@ def quickstart(session: nox.Session) -> None:
     """The README's quickstart, on an SQLite file in a temporary folder."""
     session.install("-e", ".[sqlite]")
     tmp = session.create_tmp()
-    session.run("python", "-c", "import shutil; shutil.copytree('schemas', '" + tmp + "/schemas', dirs_exist_ok=True)")
+    session.run(
+        "python", "-c", "import shutil; shutil.copytree('schemas', '" + tmp + "/schemas', dirs_exist_ok=True)"
+    )
     script = str(session.invoked_from) + "/examples/quickstart.py"
     session.chdir(tmp)
     session.run("python", script)

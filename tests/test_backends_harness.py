@@ -112,7 +112,7 @@ def test_container_urls_have_the_form_the_script_prints() -> None:
     for name, spec in backends.CONTAINERS.items():
         env[backends.PORTS[name][0]] = str(40000 + spec.port)
     printed = backends.parse_env(
-        subprocess.run(  # noqa: S603 - the repo's own script
+        subprocess.run(
             [backends.BASH, str(backends.SCRIPT), "env"], env=env, capture_output=True, text=True, check=True
         ).stdout
     )
@@ -300,7 +300,7 @@ def _run_child(names: list[str], then: str) -> tuple[dict[str, dict[str, Any]], 
         if reason is not None:
             pytest.skip(f"no {name} binaries here: {reason}")
     started = time.monotonic()
-    child = subprocess.run(  # noqa: S603 - our own interpreter and code
+    child = subprocess.run(
         [sys.executable, "-c", CHILD, str(backends.REPO), ",".join(names), then],
         env=_child_env(),
         capture_output=True,

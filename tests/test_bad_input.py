@@ -27,7 +27,7 @@ HOSTILE_IDS = [
     "a\r\nSet-Cookie: x=1",
     "%00",
     "../../etc/passwd",
-    "{\"$ne\": null}",
+    '{"$ne": null}',
 ]
 
 
@@ -102,7 +102,7 @@ def test_configuration_errors(adapter: RecordingAdapter) -> None:
     ]
     for options, error in bad_options:
         with pytest.raises(error):
-            lucia(adapter=adapter, **options)  # type: ignore[arg-type]
+            lucia(adapter=adapter, **options)
     with pytest.raises(ValueError, match="user"):
         lucia(adapter={"users": adapter, "session": adapter})
     with pytest.raises(TypeError, match="lacks"):
@@ -112,7 +112,8 @@ def test_configuration_errors(adapter: RecordingAdapter) -> None:
 def test_lucia_error_codes() -> None:
     assert len(ERROR_CODES) == 10
     error = LuciaError("AUTH_INVALID_KEY_ID")
-    assert str(error) == "AUTH_INVALID_KEY_ID" and error.code == "AUTH_INVALID_KEY_ID"
+    assert str(error) == "AUTH_INVALID_KEY_ID"
+    assert error.code == "AUTH_INVALID_KEY_ID"
     assert str(LuciaError("AUTH_INVALID_PASSWORD", "too long")).startswith("AUTH_INVALID_PASSWORD")
     assert pickle.loads(pickle.dumps(error)).code == "AUTH_INVALID_KEY_ID"
     with pytest.raises(ValueError, match="unknown"):
@@ -133,7 +134,9 @@ async def test_value_objects_are_immutable_and_pickle(auth: Auth) -> None:
     assert session.session_id not in repr(session)
 
 
-async def test_debug_mode_logs_decisions_without_secrets(make_auth: Any, caplog: pytest.LogCaptureFixture) -> None:
+async def test_debug_mode_logs_decisions_without_secrets(
+    make_auth: Any, caplog: pytest.LogCaptureFixture
+) -> None:
     auth = make_auth(experimental={"debug_mode": True})
     caplog.set_level(logging.DEBUG, logger="lucia")
     user = await auth.create_user(
@@ -150,9 +153,16 @@ async def test_debug_mode_logs_decisions_without_secrets(make_auth: Any, caplog:
     with pytest.raises(LuciaError):
         auth.validate_request_origin(RequestContext(method="POST", headers={"Origin": "https://evil.com"}))
     text = caplog.text
-    for decision in ("password validated", "invalid password", "validated (active)", "not found", "CSRF check failed"):
+    for decision in (
+        "password validated",
+        "invalid password",
+        "validated (active)",
+        "not found",
+        "CSRF check failed",
+    ):
         assert decision in text, decision
-    assert "hunter2" not in text and "wrong-secret" not in text
+    assert "hunter2" not in text
+    assert "wrong-secret" not in text
     assert session.session_id not in text
 
 

@@ -29,7 +29,8 @@ async def test_session_cookie_defaults(auth: Auth) -> None:
 async def test_session_cookie_is_secure_in_prod(make_auth: Any) -> None:
     auth = make_auth(env="PROD")
     cookie = auth.create_session_cookie(await make_session(auth))
-    assert "; Secure" in cookie.serialize() and cookie.attributes["secure"] is True
+    assert "; Secure" in cookie.serialize()
+    assert cookie.attributes["secure"] is True
 
 
 async def test_blank_cookie_for_sign_out(auth: Auth) -> None:
@@ -41,9 +42,13 @@ async def test_blank_cookie_for_sign_out(auth: Auth) -> None:
 
 
 async def test_cookie_without_expiry_when_expires_is_false(make_auth: Any) -> None:
-    auth = make_auth(session_cookie={"name": "sid", "expires": False, "attributes": {"domain": "example.com"}})
+    auth = make_auth(
+        session_cookie={"name": "sid", "expires": False, "attributes": {"domain": "example.com"}}
+    )
     header = auth.create_session_cookie(await make_session(auth)).serialize()
-    assert header.startswith("sid=") and "Expires" not in header and "Max-Age" not in header
+    assert header.startswith("sid=")
+    assert "Expires" not in header
+    assert "Max-Age" not in header
     assert "; Domain=example.com" in header
 
 
@@ -57,7 +62,17 @@ def test_read_session_cookie(auth: Auth) -> None:
 def test_read_bearer_token(auth: Auth) -> None:
     assert auth.read_bearer_token("Bearer abc123") == "abc123"
     assert auth.read_bearer_token("bearer  abc123 ") == "abc123"
-    for malformed in (None, "", "Bearer", "Bearer ", "Basic abc", "Bearer a b", "Bearer a;b", "Bearerabc", "Bearer ü"):
+    for malformed in (
+        None,
+        "",
+        "Bearer",
+        "Bearer ",
+        "Basic abc",
+        "Bearer a b",
+        "Bearer a;b",
+        "Bearerabc",
+        "Bearer ü",
+    ):
         assert auth.read_bearer_token(malformed) is None
 
 
@@ -82,7 +97,7 @@ def test_serialize_cookie_encodes_values_and_rejects_injection() -> None:
     with pytest.raises(ValueError, match="unknown"):
         serialize_cookie("n", "v", {"sameSite": "lax"})
     with pytest.raises(ValueError, match="timezone"):
-        serialize_cookie("n", "v", {"expires": datetime(2030, 1, 1)})  # noqa: DTZ001
+        serialize_cookie("n", "v", {"expires": datetime(2030, 1, 1)})
 
 
 def test_cookie_is_immutable_and_hides_its_value() -> None:

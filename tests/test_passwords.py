@@ -28,7 +28,9 @@ async def test_lucia_v2_scrypt_vector(vector: dict[str, Any]) -> None:
         assert await validate_lucia_password_hash(check["password"], vector["hash"]) is check["valid"], check
 
 
-@pytest.mark.parametrize("case", VECTORS["edge_cases"], ids=lambda c: str(c.get("name", c.get("hash", "")))[:30])
+@pytest.mark.parametrize(
+    "case", VECTORS["edge_cases"], ids=lambda c: str(c.get("name", c.get("hash", "")))[:30]
+)
 async def test_lucia_v2_scrypt_edge_cases(case: dict[str, Any]) -> None:
     if case["hash"].startswith("$2a"):
         pytest.skip("bcrypt is handled by use_key (AUTH_OUTDATED_PASSWORD), not by the scrypt validator")
@@ -38,7 +40,9 @@ async def test_lucia_v2_scrypt_edge_cases(case: dict[str, Any]) -> None:
 async def test_generated_lucia_hash_has_v2_shape_and_validates() -> None:
     hashed = await generate_lucia_password_hash("pässwörd")
     prefix, salt, key = hashed.split(":")
-    assert prefix == "s2" and len(salt) == 16 and len(key) == 128
+    assert prefix == "s2"
+    assert len(salt) == 16
+    assert len(key) == 128
     assert await validate_lucia_password_hash("pässwörd", hashed)
     assert not await validate_lucia_password_hash("passwörd", hashed)
 
@@ -46,7 +50,9 @@ async def test_generated_lucia_hash_has_v2_shape_and_validates() -> None:
 def test_default_hasher_is_argon2id_at_or_above_owasp() -> None:
     params = Argon2idHasher().parameters
     # OWASP Password Storage Cheat Sheet: Argon2id with at least m=19 MiB, t=2, p=1.
-    assert params["memory_cost"] >= 19456 and params["time_cost"] >= 2 and params["parallelism"] >= 1
+    assert params["memory_cost"] >= 19456
+    assert params["time_cost"] >= 2
+    assert params["parallelism"] >= 1
     assert Argon2idHasher().generate_sync("x").startswith("$argon2id$v=19$m=65536,t=3,p=4$")
     with pytest.raises(ValueError, match="OWASP"):
         Argon2idHasher(memory_cost=1024)
@@ -92,7 +98,8 @@ def test_password_length_is_limited_before_hashing() -> None:
 
 async def test_nfkc_equivalent_passwords_sign_in(auth: Auth) -> None:
     await auth.create_user(
-        key={"provider_id": "username", "provider_user_id": "x", "password": "ﬁsh Å"}, attributes={"username": "x"}
+        key={"provider_id": "username", "provider_user_id": "x", "password": "ﬁsh Å"},
+        attributes={"username": "x"},
     )
     await auth.use_key("username", "x", "fish \u00c5")
     await auth.use_key("username", "x", "ﬁsh \u212b")
@@ -100,7 +107,8 @@ async def test_nfkc_equivalent_passwords_sign_in(auth: Auth) -> None:
 
 async def test_megabyte_password_is_rejected_quickly(auth: Auth) -> None:
     await auth.create_user(
-        key={"provider_id": "username", "provider_user_id": "x", "password": "pw"}, attributes={"username": "x"}
+        key={"provider_id": "username", "provider_user_id": "x", "password": "pw"},
+        attributes={"username": "x"},
     )
     with pytest.raises(LuciaError) as info:
         await auth.use_key("username", "x", "p" * 1_000_000)

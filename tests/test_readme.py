@@ -27,5 +27,6 @@ def test_conformance_conftest_in_readme_is_the_one_the_project_runs() -> None:
 
 
 def test_readme_names_the_two_commands_ci_runs() -> None:
-    assert "./dev quickstart" in README and "./dev test" in README
+    assert "./dev quickstart" in README
+    assert "./dev test" in README
     assert "./dev test" in (ROOT / ".ci" / "run").read_text()

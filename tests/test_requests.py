@@ -40,7 +40,9 @@ def request(
         headers["Origin"] = origin
     if authorization is not None:
         headers["Authorization"] = authorization
-    context = RequestContext(method=method, url=f"http://{host}/", headers=headers, set_cookie=response.cookies.append)
+    context = RequestContext(
+        method=method, url=f"http://{host}/", headers=headers, set_cookie=response.cookies.append
+    )
     return auth.handle_request(context)
 
 
@@ -53,7 +55,8 @@ async def session(auth: Auth) -> Session:
 async def test_validate_reads_the_session_cookie(auth: Auth, session: Session) -> None:
     response = Response()
     validated = await request(auth, response, cookie=f"auth_session={session.session_id}").validate()
-    assert validated is not None and validated.session_id == session.session_id
+    assert validated is not None
+    assert validated.session_id == session.session_id
     assert response.cookies == []
 
 
@@ -78,18 +81,22 @@ async def test_renewed_session_sets_a_new_cookie(
     await connection.commit()
     response = Response()
     validated = await request(auth, response, cookie=f"auth_session={session.session_id}").validate()
-    assert validated is not None and validated.fresh
+    assert validated is not None
+    assert validated.fresh
     (cookie,) = response.cookies
     assert cookie.value == session.session_id
     assert cookie.attributes["expires"] == validated.idle_period_expires_at
 
 
-async def test_validate_is_cached_per_request(auth: Auth, session: Session, adapter: RecordingAdapter) -> None:
+async def test_validate_is_cached_per_request(
+    auth: Auth, session: Session, adapter: RecordingAdapter
+) -> None:
     auth_request = request(auth, Response(), cookie=f"auth_session={session.session_id}")
     adapter.calls.clear()
     first = await auth_request.validate()
     second = await auth_request.validate()
-    assert first is second and adapter.calls == ["get_session_and_user"]
+    assert first is second
+    assert adapter.calls == ["get_session_and_user"]
     auth_request.invalidate()
     await auth_request.validate()
     assert adapter.calls == ["get_session_and_user"] * 2
@@ -99,12 +106,17 @@ async def test_bearer_token_is_cached_separately_from_the_cookie(auth: Auth, ses
     other_user = await auth.create_user(key=None, attributes={"username": "bob"})
     other = await auth.create_session(user_id=other_user.user_id, attributes={})
     auth_request = request(
-        auth, Response(), cookie=f"auth_session={session.session_id}", authorization=f"Bearer {other.session_id}"
+        auth,
+        Response(),
+        cookie=f"auth_session={session.session_id}",
+        authorization=f"Bearer {other.session_id}",
     )
     by_cookie = await auth_request.validate()
     by_bearer = await auth_request.validate_bearer_token()
-    assert by_cookie is not None and by_cookie.session_id == session.session_id
-    assert by_bearer is not None and by_bearer.session_id == other.session_id
+    assert by_cookie is not None
+    assert by_cookie.session_id == session.session_id
+    assert by_bearer is not None
+    assert by_bearer.session_id == other.session_id
 
 
 async def test_bearer_token_invalid_or_malformed_is_none(auth: Auth) -> None:
@@ -115,7 +127,10 @@ async def test_bearer_token_invalid_or_malformed_is_none(auth: Auth) -> None:
 async def test_cross_origin_post_is_refused_and_the_cookie_kept(auth: Auth, session: Session) -> None:
     response = Response()
     cookie = f"auth_session={session.session_id}"
-    assert await request(auth, response, method="POST", cookie=cookie, origin="https://evil.com").validate() is None
+    assert (
+        await request(auth, response, method="POST", cookie=cookie, origin="https://evil.com").validate()
+        is None
+    )
     assert await request(auth, response, method="POST", cookie=cookie).validate() is None  # no Origin at all
     assert response.cookies == []  # a cross-site request cannot sign the user out
     same = await request(auth, response, method="POST", cookie=cookie, origin="http://example.com").validate()
@@ -124,7 +139,11 @@ async def test_cross_origin_post_is_refused_and_the_cookie_kept(auth: Auth, sess
 
 async def test_bearer_token_is_not_csrf_checked(auth: Auth, session: Session) -> None:
     auth_request = request(
-        auth, Response(), method="POST", origin="https://evil.com", authorization=f"Bearer {session.session_id}"
+        auth,
+        Response(),
+        method="POST",
+        origin="https://evil.com",
+        authorization=f"Bearer {session.session_id}",
     )
     assert await auth_request.validate_bearer_token() is not None
 
@@ -145,9 +164,8 @@ async def test_database_failure_raises_and_keeps_the_cookie(
     response = Response()
     auth_request = request(auth, response, cookie=f"auth_session={session.session_id}")
     await connection.close()
-    with pytest.raises(Exception) as info:
+    with pytest.raises(ValueError, match="no active connection"):  # aiosqlite's own error
         await auth_request.validate()
-    assert not isinstance(info.value, LuciaError)
     assert response.cookies == []
 
 
@@ -162,14 +180,21 @@ def test_validate_request_origin_directly(auth: Auth) -> None:
 
 
 def test_csrf_configuration(make_auth: Any) -> None:
-    post = RequestContext(method="POST", headers={"Origin": "https://app.example.com", "Host": "internal:8000"})
+    post = RequestContext(
+        method="POST", headers={"Origin": "https://app.example.com", "Host": "internal:8000"}
+    )
     make_auth(csrf_protection=False).validate_request_origin(post)
     with pytest.raises(LuciaError):
         make_auth().validate_request_origin(post)
-    make_auth(csrf_protection={"host": "example.com", "allowed_sub_domains": ["app"]}).validate_request_origin(post)
-    make_auth(csrf_protection={"host": "example.com", "allowed_sub_domains": "*"}).validate_request_origin(post)
+    make_auth(
+        csrf_protection={"host": "example.com", "allowed_sub_domains": ["app"]}
+    ).validate_request_origin(post)
+    make_auth(csrf_protection={"host": "example.com", "allowed_sub_domains": "*"}).validate_request_origin(
+        post
+    )
     forwarded = RequestContext(
-        method="POST", headers={"Origin": "https://example.com", "X-Forwarded-Host": "example.com", "Host": "x"}
+        method="POST",
+        headers={"Origin": "https://example.com", "X-Forwarded-Host": "example.com", "Host": "x"},
     )
     make_auth(csrf_protection={"host_header": "X-Forwarded-Host"}).validate_request_origin(forwarded)
 

@@ -35,7 +35,8 @@ def test_schema_prints_the_schema_file(backend: str, capsys: pytest.CaptureFixtu
 
 def test_schema_command_line_entry_point() -> None:
     result = run("schema", "postgres")
-    assert result.returncode == 0 and "CREATE TABLE IF NOT EXISTS" in result.stdout
+    assert result.returncode == 0
+    assert "CREATE TABLE IF NOT EXISTS" in result.stdout
     assert run("schema", "oracle").returncode == 2
 
 
@@ -53,7 +54,8 @@ def test_apply_sqlite_twice(tmp_path: Path) -> None:
 
 def test_apply_rejects_a_bad_url() -> None:
     result = run("schema", "sqlite", "--apply", "postgresql://x/y")
-    assert result.returncode == 2 and "sqlite:///" in result.stderr
+    assert result.returncode == 2
+    assert "sqlite:///" in result.stderr
 
 
 async def test_apply_postgres_twice_in_a_fresh_database() -> None:
@@ -67,8 +69,14 @@ async def test_apply_postgres_twice_in_a_fresh_database() -> None:
             result = run("schema", "postgres", "--apply", target)
             assert result.returncode == 0, result.stderr
         conn = await asyncpg.connect(target)
-        tables = {r["tablename"] for r in await conn.fetch("SELECT tablename FROM pg_tables WHERE schemaname='public'")}
-        indexes = {r["indexname"] for r in await conn.fetch("SELECT indexname FROM pg_indexes WHERE schemaname='public'")}
+        tables = {
+            r["tablename"]
+            for r in await conn.fetch("SELECT tablename FROM pg_tables WHERE schemaname='public'")
+        }
+        indexes = {
+            r["indexname"]
+            for r in await conn.fetch("SELECT indexname FROM pg_indexes WHERE schemaname='public'")
+        }
         await conn.close()
         assert tables == {"auth_user", "user_key", "user_session"}
         assert {"user_key_user_id_idx", "user_session_user_id_idx"} <= indexes

@@ -17,9 +17,12 @@ from .conftest import RecordingAdapter
 HOUR = 3_600_000
 
 
-async def store_session(conn: aiosqlite.Connection, session_id: str, user_id: str, active: int, idle: int) -> None:
+async def store_session(
+    conn: aiosqlite.Connection, session_id: str, user_id: str, active: int, idle: int
+) -> None:
     await conn.execute(
-        "INSERT INTO user_session (id, user_id, active_expires, idle_expires, country) VALUES (?, ?, ?, ?, ?)",
+        "INSERT INTO user_session (id, user_id, active_expires, idle_expires, country)"
+        " VALUES (?, ?, ?, ?, ?)",
         (session_id, user_id, active, idle, "NL"),
     )
     await conn.commit()
@@ -45,8 +48,10 @@ async def test_create_session_has_lucia_shape(auth: Auth, user_id: str) -> None:
     assert len(session.session_id) == 40
     assert set(session.session_id) <= set("abcdefghijklmnopqrstuvwxyz0123456789")
     assert session.state == "active"
-    assert session.user.user_id == user_id and session.user.username == "ada"
-    assert session.country == "NL" and session.attributes["country"] == "NL"
+    assert session.user.user_id == user_id
+    assert session.user.username == "ada"
+    assert session.country == "NL"
+    assert session.attributes["country"] == "NL"
     assert session.active_period_expires_at.tzinfo is not None
     active_ms = session.active_period_expires_at.timestamp() * 1000
     idle_ms = session.idle_period_expires_at.timestamp() * 1000
@@ -54,7 +59,9 @@ async def test_create_session_has_lucia_shape(auth: Auth, user_id: str) -> None:
     assert abs(idle_ms - active_ms - 14 * 24 * HOUR) < 2
 
 
-async def test_create_session_for_unknown_user_is_invalid_user_id(auth: Auth, connection: aiosqlite.Connection) -> None:
+async def test_create_session_for_unknown_user_is_invalid_user_id(
+    auth: Auth, connection: aiosqlite.Connection
+) -> None:
     with pytest.raises(LuciaError) as info:
         await auth.create_session(user_id="nobody", attributes={})
     assert info.value.code == "AUTH_INVALID_USER_ID"
@@ -74,8 +81,10 @@ async def test_validate_active_session_makes_one_adapter_call_and_no_write(
     adapter.calls.clear()
     validated = await auth.validate_session(session.session_id)
     assert adapter.calls == ["get_session_and_user"]
-    assert validated.fresh is False and validated.state == "active"
-    assert validated.session_id == session.session_id and validated.user.username == "ada"
+    assert validated.fresh is False
+    assert validated.state == "active"
+    assert validated.session_id == session.session_id
+    assert validated.user.username == "ada"
 
 
 async def test_validate_idle_session_renews_both_expirations_and_is_fresh(
@@ -84,7 +93,8 @@ async def test_validate_idle_session_renews_both_expirations_and_is_fresh(
     now = now_ms()
     await store_session(connection, "idle-session", user_id, now - HOUR, now + HOUR)
     session = await auth.validate_session("idle-session")
-    assert session.fresh is True and session.state == "active"
+    assert session.fresh is True
+    assert session.state == "active"
     active, idle = await stored_expirations(connection, "idle-session")
     assert abs(active - (now + 24 * HOUR)) < 5_000
     assert idle - active == 14 * 24 * HOUR
@@ -134,7 +144,8 @@ async def test_get_session_never_renews(auth: Auth, connection: aiosqlite.Connec
     now = now_ms()
     await store_session(connection, "idle-session", user_id, now - HOUR, now + HOUR)
     session = await auth.get_session("idle-session")
-    assert session.state == "idle" and session.fresh is False
+    assert session.state == "idle"
+    assert session.fresh is False
     assert await stored_expirations(connection, "idle-session") == (now - HOUR, now + HOUR)
 
 
@@ -171,7 +182,8 @@ async def test_delete_dead_user_sessions_deletes_only_dead_ones(
 async def test_update_session_attributes(auth: Auth, user_id: str) -> None:
     session = await auth.create_session(user_id=user_id, attributes={"country": "NL"})
     updated = await auth.update_session_attributes(session.session_id, {"country": "JP"})
-    assert updated.country == "JP" and updated.session_id == session.session_id
+    assert updated.country == "JP"
+    assert updated.session_id == session.session_id
     with pytest.raises(LuciaError) as info:
         await auth.update_session_attributes("missing", {"country": "JP"})
     assert info.value.code == "AUTH_INVALID_SESSION_ID"
@@ -193,13 +205,17 @@ async def test_invalidate_session_and_all_user_sessions(auth: Auth, user_id: str
 
 
 async def test_custom_session_periods(make_auth: Any, user_id: str) -> None:
-    auth = make_auth(session_expires_in={"active_period": timedelta(minutes=5), "idle_period": timedelta(hours=1)})
+    auth = make_auth(
+        session_expires_in={"active_period": timedelta(minutes=5), "idle_period": timedelta(hours=1)}
+    )
     session = await auth.create_session(user_id=user_id, attributes={})
     gap = session.idle_period_expires_at - session.active_period_expires_at
     assert gap == timedelta(hours=1)
 
 
-async def test_joined_adapters_fall_back_to_two_reads(connection: aiosqlite.Connection, make_auth: Any) -> None:
+async def test_joined_adapters_fall_back_to_two_reads(
+    connection: aiosqlite.Connection, make_auth: Any
+) -> None:
     from lucia_adapter_sqlite import sqlite_adapter
 
     users = RecordingAdapter(sqlite_adapter(connection))
@@ -210,5 +226,6 @@ async def test_joined_adapters_fall_back_to_two_reads(connection: aiosqlite.Conn
     users.calls.clear()
     sessions.calls.clear()
     assert (await auth.validate_session(session.session_id)).user.username == "grace"
-    assert sessions.calls == ["get_session"] and users.calls == ["get_user"]
-    assert join_adapters(users, users) is users  # type: ignore[arg-type]
+    assert sessions.calls == ["get_session"]
+    assert users.calls == ["get_user"]
+    assert join_adapters(users, users) is users

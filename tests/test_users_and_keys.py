@@ -15,22 +15,28 @@ USERNAME_KEY = {"provider_id": "username", "provider_user_id": "ada", "password"
 
 
 async def rows(conn: aiosqlite.Connection, table: str) -> list[tuple[Any, ...]]:
-    async with conn.execute(f"SELECT * FROM {table} ORDER BY id") as cursor:  # noqa: S608 (fixed names)
-        return list(await cursor.fetchall())
+    async with conn.execute(f"SELECT * FROM {table} ORDER BY id") as cursor:
+        return [tuple(row) for row in await cursor.fetchall()]
 
 
 async def test_create_user_generates_a_15_char_id_and_stores_user_and_key(
     auth: Auth, connection: aiosqlite.Connection
 ) -> None:
     user = await auth.create_user(key=USERNAME_KEY, attributes={"username": "Ada"})
-    assert len(user.user_id) == 15 and user.user_id.isalnum() and user.user_id.lower() == user.user_id
-    assert user.username == "Ada" and user.attributes == {"username": "Ada"}
+    assert len(user.user_id) == 15
+    assert user.user_id.isalnum()
+    assert user.user_id.lower() == user.user_id
+    assert user.username == "Ada"
+    assert user.attributes == {"username": "Ada"}
     (key_row,) = await rows(connection, "user_key")
     assert key_row[:2] == ("username:ada", user.user_id)
-    assert key_row[2].startswith("$argon2id$") and "correct horse" not in key_row[2]
+    assert key_row[2].startswith("$argon2id$")
+    assert "correct horse" not in key_row[2]
 
 
-async def test_create_user_with_duplicate_key_leaves_no_user(auth: Auth, connection: aiosqlite.Connection) -> None:
+async def test_create_user_with_duplicate_key_leaves_no_user(
+    auth: Auth, connection: aiosqlite.Connection
+) -> None:
     await auth.create_user(key=USERNAME_KEY, attributes={"username": "Ada"})
     with pytest.raises(LuciaError) as info:
         await auth.create_user(key=USERNAME_KEY, attributes={"username": "Other"})
@@ -69,7 +75,9 @@ async def test_update_user_attributes(auth: Auth) -> None:
     assert info.value.code == "AUTH_INVALID_USER_ID"
 
 
-async def test_delete_user_deletes_sessions_keys_and_user(auth: Auth, connection: aiosqlite.Connection) -> None:
+async def test_delete_user_deletes_sessions_keys_and_user(
+    auth: Auth, connection: aiosqlite.Connection
+) -> None:
     user = await auth.create_user(key=USERNAME_KEY, attributes={"username": "Ada"})
     await auth.create_session(user_id=user.user_id, attributes={})
     await auth.delete_user(user.user_id)
@@ -81,7 +89,9 @@ async def test_delete_user_deletes_sessions_keys_and_user(auth: Auth, connection
 async def test_use_key_with_right_password_returns_the_key(auth: Auth) -> None:
     user = await auth.create_user(key=USERNAME_KEY, attributes={"username": "Ada"})
     key = await auth.use_key("username", "ada", "correct horse")
-    assert key == Key(user_id=user.user_id, provider_id="username", provider_user_id="ada", password_defined=True)
+    assert key == Key(
+        user_id=user.user_id, provider_id="username", provider_user_id="ada", password_defined=True
+    )
 
 
 @pytest.mark.parametrize(
@@ -102,7 +112,8 @@ async def test_use_key_failures(auth: Auth, provider_user_id: str, password: str
 
 async def test_use_key_without_password(auth: Auth) -> None:
     await auth.create_user(
-        key={"provider_id": "github", "provider_user_id": "12345", "password": None}, attributes={"username": "x"}
+        key={"provider_id": "github", "provider_user_id": "12345", "password": None},
+        attributes={"username": "x"},
     )
     key = await auth.use_key("github", "12345", None)
     assert key.password_defined is False
@@ -131,11 +142,14 @@ async def test_use_key_with_lucia_v2_scrypt_hash_validates_and_rehashes(
     assert again[2] == row[2]
 
 
-async def test_use_key_with_bcrypt_hash_is_outdated_password(auth: Auth, connection: aiosqlite.Connection) -> None:
+async def test_use_key_with_bcrypt_hash_is_outdated_password(
+    auth: Auth, connection: aiosqlite.Connection
+) -> None:
     await auth.create_user(key=None, attributes={"username": "old"}, user_id="old-user")
     bcrypt = "$2a$10$N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy"
     await connection.execute(
-        "INSERT INTO user_key (id, user_id, hashed_password) VALUES (?, ?, ?)", ("username:old", "old-user", bcrypt)
+        "INSERT INTO user_key (id, user_id, hashed_password) VALUES (?, ?, ?)",
+        ("username:old", "old-user", bcrypt),
     )
     await connection.commit()
     with pytest.raises(LuciaError) as info:
@@ -145,8 +159,11 @@ async def test_use_key_with_bcrypt_hash_is_outdated_password(auth: Auth, connect
 
 async def test_create_get_and_list_keys(auth: Auth) -> None:
     user = await auth.create_user(key=USERNAME_KEY, attributes={"username": "Ada"})
-    key = await auth.create_key(user_id=user.user_id, provider_id="email", provider_user_id="a@b.c", password=None)
-    assert key.provider_id == "email" and key.password_defined is False
+    key = await auth.create_key(
+        user_id=user.user_id, provider_id="email", provider_user_id="a@b.c", password=None
+    )
+    assert key.provider_id == "email"
+    assert key.password_defined is False
     assert await auth.get_key("email", "a@b.c") == key
     assert {k.provider_id for k in await auth.get_all_user_keys(user.user_id)} == {"username", "email"}
     with pytest.raises(LuciaError) as info:
@@ -160,7 +177,9 @@ async def test_create_get_and_list_keys(auth: Auth) -> None:
 async def test_create_key_errors(auth: Auth) -> None:
     user = await auth.create_user(key=USERNAME_KEY, attributes={"username": "Ada"})
     with pytest.raises(LuciaError) as info:
-        await auth.create_key(user_id=user.user_id, provider_id="username", provider_user_id="ada", password=None)
+        await auth.create_key(
+            user_id=user.user_id, provider_id="username", provider_user_id="ada", password=None
+        )
     assert info.value.code == "AUTH_DUPLICATE_KEY_ID"
     with pytest.raises(LuciaError) as info:
         await auth.create_key(user_id="missing", provider_id="email", provider_user_id="x", password=None)
@@ -171,7 +190,8 @@ async def test_create_key_errors(auth: Auth) -> None:
 
 async def test_provider_user_id_with_colons_round_trips(auth: Auth) -> None:
     user = await auth.create_user(
-        key={"provider_id": "oidc", "provider_user_id": "tenant:user:42", "password": None}, attributes={"username": "c"}
+        key={"provider_id": "oidc", "provider_user_id": "tenant:user:42", "password": None},
+        attributes={"username": "c"},
     )
     key = await auth.get_key("oidc", "tenant:user:42")
     assert (key.provider_id, key.provider_user_id, key.user_id) == ("oidc", "tenant:user:42", user.user_id)

@@ -13,7 +13,8 @@ from lucia_core.utils import create_key_id, generate_random_string, is_within_ex
 
 def test_generate_random_string() -> None:
     value = generate_random_string(40)
-    assert len(value) == 40 and set(value) <= set("abcdefghijklmnopqrstuvwxyz0123456789")
+    assert len(value) == 40
+    assert set(value) <= set("abcdefghijklmnopqrstuvwxyz0123456789")
     assert generate_random_string(0) == ""
     assert set(generate_random_string(200, "ab")) == {"a", "b"}
     with pytest.raises(ValueError, match="alphabet"):
@@ -46,10 +47,13 @@ def test_create_key_id() -> None:
 
 async def test_default_middleware_takes_a_context_or_a_dict(auth: Auth) -> None:
     cookies: list[Cookie] = []
-    from_dict = auth.handle_request({"method": "GET", "url": "/", "headers": {}, "set_cookie": cookies.append})
+    from_dict = auth.handle_request(
+        {"method": "GET", "url": "/", "headers": {}, "set_cookie": cookies.append}
+    )
     assert await from_dict.validate() is None
     context = RequestContext(method="post", headers={"ORIGIN": "https://x"})
-    assert auth.handle_request(context).context is context and context.method == "POST"
+    assert auth.handle_request(context).context is context
+    assert context.method == "POST"
     assert context.header("origin") == "https://x"
     with pytest.raises(TypeError):
         auth.handle_request()
