@@ -11,9 +11,9 @@ nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.reuse_existing_virtualenvs = True
 nox.options.error_on_missing_interpreters = True
 
-TEST_DEPS = ["pytest>=8", "pytest-asyncio>=0.24", "hypothesis>=6.100", "motor>=3.3"]
+TEST_DEPS = ["pytest>=8", "pytest-asyncio>=0.24", "hypothesis>=6.100", "motor>=3.3", "httpx>=0.27"]
 #: Every backend with a conformance run; each has a folder tests/conformance/<name> with its conftest.
-BACKENDS = ["sqlite", "postgres", "mysql", "mongodb"]
+BACKENDS = ["sqlite", "postgres", "mysql", "mongodb", "redis", "redis-cluster"]
 
 nox.options.sessions = ["lint", "types", "tests", *(f"conformance-{name}" for name in BACKENDS), "quickstart"]
 
@@ -29,14 +29,14 @@ def lint(session: nox.Session) -> None:
 @nox.session
 def types(session: nox.Session) -> None:
     """mypy --strict over the library, adapters, conformance suite and tests."""
-    session.install("-e", ".[all]", "mypy>=1.10", "nox", *TEST_DEPS)
+    session.install("-e", ".[all,frameworks]", "mypy>=1.10", "nox", *TEST_DEPS)
     session.run("mypy")
 
 
 @nox.session
 def tests(session: nox.Session) -> None:
     """The core's unit tests (on a real SQLite database) and the conformance suite's own tests."""
-    session.install("-e", ".[all]", *TEST_DEPS)
+    session.install("-e", ".[all,frameworks]", *TEST_DEPS)
     session.run("pytest", "tests", "--ignore=tests/conformance", *session.posargs)
 
 
@@ -45,7 +45,7 @@ def tests(session: nox.Session) -> None:
 def conformance(session: nox.Session, backend: str) -> None:
     """The shared adapter conformance suite against one backend, run as a user would run it (plus
     the adapter's own tests kept in the same folder)."""
-    session.install("-e", ".[all]", *TEST_DEPS)
+    session.install("-e", ".[all,frameworks]", *TEST_DEPS)
     session.chdir(f"tests/conformance/{backend}")
     session.run("pytest", "--pyargs", "lucia_conformance", "--rootdir=.", ".", *session.posargs)
 

@@ -67,6 +67,8 @@ class AuthRequest:
         self._bearer_token = auth.read_bearer_token(context.header("authorization"))
         self._validation: asyncio.Task[Session | None] | None = None
         self._bearer_validation: asyncio.Task[Session | None] | None = None
+        # Set by set_session: the session this request now has, without any database read.
+        self._known: tuple[Session | None] | None = None
 
     @property
     def context(self) -> RequestContext:
@@ -80,6 +82,8 @@ class AuthRequest:
         The result is cached for this request (concurrent calls share one validation). A database
         failure raises (the cookie is left alone) and is not cached.
         """
+        if self._known is not None:
+            return self._known[0]
         if self._validation is None:
             self._validation = asyncio.ensure_future(self._validate_cookie())
         return await self._await_cached(self._validation, bearer=False)
@@ -104,14 +108,14 @@ class AuthRequest:
             raise RuntimeError("this request context cannot set cookies (no set_cookie)")
         self._write_cookie(session)
         self._session_id = session.session_id if session is not None else None
-        done: asyncio.Future[Session | None] = asyncio.get_running_loop().create_future()
-        done.set_result(session)
-        self._validation = done  # type: ignore[assignment]
+        self._validation = None
+        self._known = (session,)
 
     def invalidate(self) -> None:
         """Forget the cached results of :meth:`validate` and :meth:`validate_bearer_token`."""
         self._validation = None
         self._bearer_validation = None
+        self._known = None
 
     async def _await_cached(self, task: asyncio.Future[Session | None], *, bearer: bool) -> Session | None:
         try:

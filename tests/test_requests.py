@@ -233,3 +233,23 @@ def test_csrf_configuration(make_auth: Any) -> None:
 )
 def test_is_allowed_origin(origin: str, host: str | None, subs: Any, allowed: bool) -> None:
     assert is_allowed_origin(origin, host, subs) is allowed
+
+
+def test_set_session_needs_no_running_event_loop(auth: Auth) -> None:
+    """Sync code (a Django sync view, say) can sign a user in."""
+    from datetime import datetime, timezone
+
+    from lucia_core import User
+
+    later = datetime(2099, 1, 1, tzinfo=timezone.utc)
+    session = Session(
+        session_id="s" * 40,
+        user=User(user_id="u"),
+        active_period_expires_at=later,
+        idle_period_expires_at=later,
+        state="active",
+        fresh=True,
+    )
+    response = Response()
+    request(auth, response).set_session(session)
+    assert [c.value for c in response.cookies] == ["s" * 40]

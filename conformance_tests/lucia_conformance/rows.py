@@ -37,9 +37,10 @@ NEAR_MISSES: dict[str, tuple[str, str]] = {
     "prefix": ("user-id", "user"),
 }
 
-#: Expirations (ms) above 2**32: a float would round 2**53 + 1, and 2**63 - 1 is the 64-bit max.
+#: Expirations (ms) above 2**32, all in the future (a backend may refuse to store an expired
+#: session): 2**41 + 1 is in 2039, a float would round 2**53 + 1, and 2**63 - 1 is the 64-bit max.
 BIG_EXPIRES: dict[str, int] = {
-    "2**32+1": 2**32 + 1,
+    "2**41+1": 2**41 + 1,
     "2**53+1": 2**53 + 1,
     "2**63-1": 2**63 - 1,
 }
