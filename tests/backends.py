@@ -265,16 +265,14 @@ def _ferretdb_binary(version: str) -> str | None:
     go = shutil.which("go") or "/usr/local/go/bin/go"  # the script adds /usr/local/go/bin to PATH
     if os.access(go, os.X_OK):
         with contextlib.suppress(OSError, subprocess.SubprocessError, ValueError):
-            gobin, gopath = subprocess.run(  # noqa: S603 - the go tool
+            gobin, gopath = subprocess.run(
                 [go, "env", "GOBIN", "GOPATH"], capture_output=True, text=True, timeout=30, check=True
             ).stdout.splitlines()[:2]
             candidates.append(str(Path(gobin or gopath.split(":")[0] + "/bin") / "ferretdb"))
     candidates.append(shutil.which("ferretdb") or "")
     for candidate in filter(None, candidates):
         with contextlib.suppress(OSError, subprocess.SubprocessError):
-            out = subprocess.run(  # noqa: S603 - a binary the script would run too
-                [candidate, "--version"], capture_output=True, text=True, timeout=30
-            ).stdout
+            out = subprocess.run([candidate, "--version"], capture_output=True, text=True, timeout=30).stdout
             if f"version: {version}" in out.splitlines():
                 return candidate
     return None
@@ -334,7 +332,7 @@ def free_port(offsets: tuple[int, ...] = (0,)) -> int:
 
 
 def _run_script(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(  # noqa: S603 - the repo's own script
+    return subprocess.run(
         [BASH, str(SCRIPT), *args],
         env=env,
         stdin=subprocess.DEVNULL,
@@ -404,7 +402,7 @@ class ScriptServer:
     def watch(self) -> None:
         """Start the watchdog, or send it the current details (ports change between attempts)."""
         if self.watchdog is None:
-            self.watchdog = subprocess.Popen(  # noqa: S603 - our own interpreter and code
+            self.watchdog = subprocess.Popen(
                 [sys.executable, "-c", _WATCHDOG],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.DEVNULL,

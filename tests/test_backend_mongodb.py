@@ -585,7 +585,5 @@ def test_importing_without_pymongo_names_the_extra() -> None:
         "except ImportError as error:\n"
         "    print(error)\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert 'pip install "lucia-core[mongodb]"' in result.stdout
