@@ -35,19 +35,23 @@ def types(session: nox.Session) -> None:
 
 @nox.session
 def tests(session: nox.Session) -> None:
-    """The core's unit tests (on a real SQLite database) and the conformance suite's own tests."""
+    """Unit tests of the core (on a real SQLite database), adapters on real servers, middleware."""
     session.install("-e", ".[all,frameworks]", *TEST_DEPS)
     session.run("pytest", "tests", "--ignore=tests/conformance", *session.posargs)
 
 
-@nox.session
-@nox.parametrize("backend", BACKENDS, ids=BACKENDS)
-def conformance(session: nox.Session, backend: str) -> None:
-    """The shared adapter conformance suite against one backend, run as a user would run it (plus
-    the adapter's own tests kept in the same folder)."""
-    session.install("-e", ".[all,frameworks]", *TEST_DEPS)
-    session.chdir(f"tests/conformance/{backend}")
-    session.run("pytest", "--pyargs", "lucia_conformance", "--rootdir=.", ".", *session.posargs)
+def _conformance_session(backend: str) -> None:
+    @nox.session(name=f"conformance-{backend}")
+    def conformance(session: nox.Session) -> None:
+        """The shared adapter conformance suite against one backend, run as a user would run it
+        (plus the adapter's own tests kept in the same folder)."""
+        session.install("-e", ".[all,frameworks]", *TEST_DEPS)
+        session.chdir(f"tests/conformance/{backend}")
+        session.run("pytest", "--pyargs", "lucia_conformance", "--rootdir=.", ".", *session.posargs)
+
+
+for _backend in BACKENDS:
+    _conformance_session(_backend)
 
 
 @nox.session
