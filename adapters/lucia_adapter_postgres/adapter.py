@@ -50,10 +50,10 @@ _QUERIES: Mapping[str, str] = {
     "get_sessions": "SELECT * FROM {session} WHERE user_id = $1",
     "delete_session": "DELETE FROM {session} WHERE id = $1",
     "delete_sessions": "DELETE FROM {session} WHERE user_id = $1",
-    # Both tables have an id column and attribute columns unknown in advance, so the first
-    # column counts the session table's columns (as s.* lists them) to split the joined row.
-    "get_session_and_user": "SELECT (SELECT count(*) FROM pg_catalog.pg_attribute"
-    " WHERE attrelid = $2::text::regclass AND attnum > 0 AND NOT attisdropped), s.*, u.*"
+    # Both tables have an id column and attribute columns unknown in advance, so a marker column
+    # between the two tables' columns splits the joined row (no column written through this
+    # adapter can be named "lucia:split": names are plain identifiers).
+    "get_session_and_user": 'SELECT s.*, NULL AS "lucia:split", u.*'
     " FROM {session} AS s JOIN {user} AS u ON u.id = s.user_id WHERE s.id = $1",
 }
 
@@ -303,13 +303,13 @@ class PostgresAdapter:
 
         Values keep their column types exactly as get_session and get_user return them.
         """
-        record = await self._pool.fetchrow(self._sql["get_session_and_user"], session_id, self._session)
+        record = await self._pool.fetchrow(self._sql["get_session_and_user"], session_id)
         if record is None:
             return None, None
         names, values = list(record.keys()), list(record.values())
-        split = 1 + values[0]
-        session = dict(zip(names[1:split], values[1:split], strict=True))
-        user = dict(zip(names[split:], values[split:], strict=True))
+        split = names.index("lucia:split")
+        session = dict(zip(names[:split], values[:split], strict=True))
+        user = dict(zip(names[split + 1 :], values[split + 1 :], strict=True))
         return session, user
 
 
