@@ -293,25 +293,23 @@ class SQLiteAdapter:
     async def get_session_and_user(self, session_id: str) -> tuple[SessionRow, UserRow] | tuple[None, None]:
         """Return the session and its user in one query, or (None, None).
 
-        Both tables have an ``id`` column and their attribute columns are not known in advance,
-        so the query's first column counts the session table's columns (as ``SELECT *`` lists
-        them: hidden columns of virtual tables excluded), which splits the joined row exactly.
+        Both tables have an ``id`` column and their attribute columns are not known in advance, so
+        a marker column between the two tables' columns splits the joined row exactly (no column
+        written through this adapter can be named ``lucia:split``: names are plain identifiers).
         """
         async with self._read() as connection:
             names, rows = await _fetch_all(
                 connection,
-                "SELECT (SELECT count(*) FROM pragma_table_xinfo(?) WHERE hidden != 1), s.*, u.*"  # noqa: S608
-                f" FROM {self._session} AS s JOIN {self._user} AS u ON u.id = s.user_id"
-                " WHERE s.id = ?",
-                (self._session_name, session_id),
+                f'SELECT s.*, NULL AS "lucia:split", u.* FROM {self._session} AS s'  # noqa: S608
+                f" JOIN {self._user} AS u ON u.id = s.user_id WHERE s.id = ?",
+                (session_id,),
             )
         if not rows:
             return None, None
         row = rows[0]
-        split = 1 + row[0]
-        session = dict(zip(names[1:split], row[1:split], strict=True))
-        user = dict(zip(names[split:], row[split:], strict=True))
-        return session, user
+        split = names.index("lucia:split")
+        session = dict(zip(names[:split], row[:split], strict=True))
+        return session, dict(zip(names[split + 1 :], row[split + 1 :], strict=True))
 
 
 def sqlite_adapter(
