@@ -15,7 +15,14 @@ TEST_DEPS = ["pytest>=8", "pytest-asyncio>=0.24", "hypothesis>=6.100", "motor>=3
 #: Every backend with a conformance run; each has a folder tests/conformance/<name> with its conftest.
 BACKENDS = ["sqlite", "postgres", "mysql", "mongodb", "redis", "redis-cluster"]
 
-nox.options.sessions = ["lint", "types", "tests", *(f"conformance-{name}" for name in BACKENDS), "quickstart"]
+nox.options.sessions = [
+    "lint",
+    "types",
+    "tests",
+    *(f"conformance-{name}" for name in BACKENDS),
+    "quickstart",
+    "e2e",
+]
 
 
 @nox.session
@@ -29,15 +36,15 @@ def lint(session: nox.Session) -> None:
 @nox.session
 def types(session: nox.Session) -> None:
     """mypy --strict over the library, adapters, conformance suite and tests."""
-    session.install("-e", ".[all,frameworks]", "mypy>=1.10", "nox", *TEST_DEPS)
+    session.install("-e", ".[all,frameworks]", "-e", "./demo[e2e]", "mypy>=1.10", "nox", *TEST_DEPS)
     session.run("mypy")
 
 
 @nox.session
 def tests(session: nox.Session) -> None:
     """Unit tests of the core (on a real SQLite database), adapters on real servers, middleware."""
-    session.install("-e", ".[all,frameworks]", *TEST_DEPS)
-    session.run("pytest", "tests", "--ignore=tests/conformance", *session.posargs)
+    session.install("-e", ".[all,frameworks]", "-e", "./demo", *TEST_DEPS)
+    session.run("pytest", "tests", "--ignore=tests/conformance", "--ignore=tests/e2e", *session.posargs)
 
 
 def _conformance_session(backend: str) -> None:
@@ -65,3 +72,19 @@ def quickstart(session: nox.Session) -> None:
     script = str(session.invoked_from) + "/examples/quickstart.py"
     session.chdir(tmp)
     session.run("python", script)
+
+
+@nox.session
+def demo(session: nox.Session) -> None:
+    """The demo web app (demo/lucia_demo) on http://127.0.0.1:8000 over ./lucia-demo.sqlite3, or
+    LUCIA_DEMO_DATABASE_URL / LUCIA_DEMO_SESSION_URL; arguments go to it: ./dev demo --port 9000."""
+    session.install("-e", ".[sqlite,postgres,mysql,mongodb,redis]", "-e", "./demo")
+    session.run("python", "-m", "lucia_demo", *session.posargs)
+
+
+@nox.session
+def e2e(session: nox.Session) -> None:
+    """The demo in headless Chromium (Debian's /usr/bin/chromium, or LUCIA_CHROMIUM) through
+    Playwright; screenshots in test-artifacts/screenshots (LUCIA_SCREENSHOTS_DIR)."""
+    session.install("-e", ".[sqlite]", "-e", "./demo[e2e]", *TEST_DEPS)
+    session.run("pytest", "tests/e2e", *session.posargs)

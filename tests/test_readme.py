@@ -27,6 +27,8 @@ def test_conformance_conftest_in_readme_is_the_one_the_project_runs() -> None:
 
 
 def test_readme_names_the_two_commands_ci_runs() -> None:
+    commands = README[README.index("## The two commands") : README.index("## The demo")]
+    assert "./dev demo" in commands
+    assert "./dev test" in commands
     assert "./dev quickstart" in README
-    assert "./dev test" in README
     assert "./dev test" in (ROOT / ".ci" / "run").read_text()

@@ -1,0 +1,48 @@
+"""The demo's settings: where its data lives and where it listens, from the environment.
+
+- ``LUCIA_DEMO_DATABASE_URL``: users and keys, and sessions unless ``LUCIA_DEMO_SESSION_URL`` is
+  set: ``sqlite:///file.db``, ``postgresql://...``, ``mysql://...``, ``mongodb://host/database``.
+  Default ``sqlite:///lucia-demo.sqlite3`` (a file in the current folder).
+- ``LUCIA_DEMO_SESSION_URL``: sessions in Redis, ``redis://host:6379/0`` or
+  ``redis-cluster://host:7000``. Default: none (sessions in the database).
+- ``LUCIA_DEMO_HOST``: the address to listen on. Default ``127.0.0.1``.
+- ``LUCIA_DEMO_PORT``: the port, 0 for any free one. Default ``8000``.
+- ``LUCIA_DEMO_ENV``: ``DEV``, or ``PROD`` for ``Secure`` cookies (serve over HTTPS). Default ``DEV``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from .storage import DEFAULT_DATABASE_URL
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where the demo keeps its data and where it listens."""
+
+    database_url: str = DEFAULT_DATABASE_URL
+    session_url: str | None = None
+    host: str = "127.0.0.1"
+    port: int = 8000
+    env: str = "DEV"
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Settings from the ``LUCIA_DEMO_*`` variables (``os.environ`` by default).
+
+        Raises ValueError for a port that is not a number from 0 to 65535.
+        """
+        environ = os.environ if environ is None else environ
+        port_text = environ.get("LUCIA_DEMO_PORT") or str(cls.port)
+        if not port_text.isdigit() or int(port_text) > 65535:
+            raise ValueError(f"LUCIA_DEMO_PORT must be a port number, not {port_text!r}")
+        return cls(
+            database_url=environ.get("LUCIA_DEMO_DATABASE_URL") or DEFAULT_DATABASE_URL,
+            session_url=environ.get("LUCIA_DEMO_SESSION_URL") or None,
+            host=environ.get("LUCIA_DEMO_HOST") or cls.host,
+            port=int(port_text),
+            env=environ.get("LUCIA_DEMO_ENV") or cls.env,
+        )
