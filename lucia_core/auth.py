@@ -26,7 +26,8 @@ from .session import Session, SessionState, new_expirations, session_state
 from .user import User
 
 # RFC 6750 b64token: the only shape a bearer credential can have.
-_BEARER = re.compile(r"[ \t]*Bearer[ \t]+([A-Za-z0-9\-._~+/]+=*)[ \t]*", re.IGNORECASE)
+# ASCII: with Unicode case folding, [A-Za-z] would also match the Kelvin sign and the long s.
+_BEARER = re.compile(r"[ \t]*Bearer[ \t]+([A-Za-z0-9\-._~+/]+=*)[ \t]*", re.IGNORECASE | re.ASCII)
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
@@ -232,6 +233,10 @@ class Auth:
             if hashed is None and normalized is None:
                 self._debug("key %r used (no password)", provider_id)
                 return self.transform_database_key(row)
+            if normalized is not None:
+                # A password for a key without one: spend what a wrong password costs, so that
+                # timing does not tell this key from an unknown one.
+                await self.passwords.spend_validation(normalized)
             self._debug("key %r: password %s", provider_id, "missing" if normalized is None else "unexpected")
             raise LuciaError("AUTH_INVALID_PASSWORD")
         if is_outdated_hash(hashed):
@@ -476,7 +481,8 @@ class Auth:
         and whose ``Origin`` is not the host's (or an allowed subdomain's). No-op when CSRF
         protection is off."""
         csrf = self.config.csrf
-        if csrf is None or request.method.upper() in SAFE_METHODS:
+        method = request.method
+        if csrf is None or (method.isascii() and method.upper() in SAFE_METHODS):
             return
         origin = request.header("origin")
         host = csrf.host if csrf.host is not None else request.header(csrf.host_header)

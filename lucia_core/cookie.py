@@ -32,8 +32,10 @@ _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _SAFE_OCTETS = "".join(
     chr(c) for c in range(0x21, 0x7F) if chr(c) not in '",;\\%'
 )  # fmt: skip
-# Characters that must never appear in an attribute value (they would end or split the header).
-_FORBIDDEN_IN_ATTRIBUTE = re.compile(r"[;\x00-\x1f\x7f]")
+# Characters that must never appear in an attribute value: ";" and controls would end or split the
+# header, and anything outside printable US-ASCII is not allowed there (RFC 6265 section 4.1.1);
+# frameworks would refuse it or MIME-encode the whole header.
+_FORBIDDEN_IN_ATTRIBUTE = re.compile(r"[^\x20-\x3a\x3c-\x7e]")
 _SAME_SITE_VALUES = {"lax": "Lax", "strict": "Strict", "none": "None"}
 
 
@@ -41,7 +43,7 @@ def _check_attribute(name: str, value: str) -> str:
     if not isinstance(value, str):
         raise TypeError(f"cookie attribute {name} must be a str")
     if _FORBIDDEN_IN_ATTRIBUTE.search(value):
-        raise ValueError(f"cookie attribute {name} must not contain ';' or control characters")
+        raise ValueError(f"cookie attribute {name} must be printable US-ASCII without ';'")
     return value
 
 

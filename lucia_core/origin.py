@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -29,9 +30,20 @@ class CsrfOptions:
 
 
 def _ascii_host(hostname: str) -> str | None:
-    """Lowercase ASCII (IDNA) form of a host name, or None when it is not a valid name."""
+    """Lowercase ASCII (IDNA) form of a host name, or None when it is not a valid name.
+
+    A Unicode name must come back unchanged (apart from case) from Python's IDNA 2003 codec.
+    That codec maps characters that browsers (UTS 46, non-transitional) keep or refuse: it would
+    turn ``faß.de`` into ``fass.de``, another domain, and drop zero-width joiners; such names are
+    refused rather than taken for a different host.
+    """
     try:
-        ascii_name = hostname.encode("idna").decode("ascii") if not hostname.isascii() else hostname
+        if hostname.isascii():
+            ascii_name = hostname
+        else:
+            ascii_name = hostname.encode("idna").decode("ascii")
+            if ascii_name.encode("ascii").decode("idna") != unicodedata.normalize("NFC", hostname).lower():
+                return None
     except UnicodeError:
         return None
     ascii_name = ascii_name.lower().rstrip(".")

@@ -34,7 +34,8 @@ class RequestContext:
     def __post_init__(self) -> None:
         if not isinstance(self.method, str):
             raise TypeError("method must be a str")
-        self.method = self.method.upper()
+        # ASCII case only: Unicode case mapping turns "OPTION\u017f" (a long s) into "OPTIONS".
+        self.method = self.method.upper() if self.method.isascii() else self.method
         self.headers = {str(name).lower(): value for name, value in self.headers.items()}
 
     def header(self, name: str) -> str | None:
