@@ -353,7 +353,8 @@ class Auth:
         session_row, user_row, state = await self._live_session_and_user(session_id)
         user = self.transform_database_user(user_row)
         if state == "active":
-            self._debug("session %s validated (active)", redact(session_id))
+            if self._debug.enabled:  # redact() is not free: skip it when nothing is logged
+                self._debug("session %s validated (active)", redact(session_id))
             return self.transform_database_session(session_row, user=user, fresh=False, state="active")
         active_expires, idle_expires = await self._renew(session_id)
         renewed = {**session_row, "active_expires": active_expires, "idle_expires": idle_expires}

@@ -342,8 +342,11 @@ class MongoDBAdapter:
             session = await self.get_session(session_id)
             if session is None:
                 return None, None
-            # $eq: the stored user_id is matched as a value, like $lookup matches it.
-            user = await self._users.find_one({"_id": {"$eq": session["user_id"]}})
+            # The stored user_id is matched as a value, like $lookup matches it: a str by plain
+            # equality (which FerretDB answers from its _id index; {"$eq": ...} makes it scan the
+            # whole collection), anything else, which could read as an operator, through $eq.
+            stored = session["user_id"]
+            user = await self._users.find_one({"_id": stored if isinstance(stored, str) else {"$eq": stored}})
             return (None, None) if user is None else (session, _row(user))
         # The session goes under a field of its own, so no attribute name can collide.
         pipeline = [
