@@ -22,6 +22,7 @@ nox.options.sessions = [
     *(f"conformance-{name}" for name in BACKENDS),
     "quickstart",
     "e2e",
+    "faults",
 ]
 
 
@@ -44,7 +45,14 @@ def types(session: nox.Session) -> None:
 def tests(session: nox.Session) -> None:
     """Unit tests of the core (on a real SQLite database), adapters on real servers, middleware."""
     session.install("-e", ".[all,frameworks]", "-e", "./demo", *TEST_DEPS)
-    session.run("pytest", "tests", "--ignore=tests/conformance", "--ignore=tests/e2e", *session.posargs)
+    session.run(
+        "pytest",
+        "tests",
+        "--ignore=tests/conformance",
+        "--ignore=tests/e2e",
+        "--ignore=tests/reliability/faults",
+        *session.posargs,
+    )
 
 
 def _conformance_session(backend: str) -> None:
@@ -88,3 +96,11 @@ def e2e(session: nox.Session) -> None:
     Playwright; screenshots in test-artifacts/screenshots (LUCIA_SCREENSHOTS_DIR)."""
     session.install("-e", ".[sqlite]", "-e", "./demo[e2e]", *TEST_DEPS)
     session.run("pytest", "tests/e2e", *session.posargs)
+
+
+@nox.session
+def faults(session: nox.Session) -> None:
+    """Database servers stopped and started again under load: private servers started by
+    scripts/backends.sh from installed binaries on free ports (the shared ones are untouched)."""
+    session.install("-e", ".[all,frameworks]", *TEST_DEPS)
+    session.run("pytest", "tests/reliability/faults", *session.posargs)

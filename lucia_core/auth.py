@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -29,6 +30,8 @@ from .user import User
 # ASCII: with Unicode case folding, [A-Za-z] would also match the Kelvin sign and the long s.
 _BEARER = re.compile(r"[ \t]*Bearer[ \t]+([A-Za-z0-9\-._~+/]+=*)[ \t]*", re.IGNORECASE | re.ASCII)
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+# How many renewals an Auth remembers after they are written (see Auth._renew).
+_REMEMBERED_RENEWALS = 1024
 
 
 def _require_str(name: str, value: object) -> str:
@@ -85,7 +88,8 @@ class Auth:
         self.passwords = PasswordHashing(password_hash)
         self._debug = DebugLog(self.config.debug_mode)
         self._read_session_and_user = getattr(self.adapter, "get_session_and_user", None)
-        self._renewals: dict[str, asyncio.Future[tuple[int, int]]] = {}
+        # Renewals by (session id, the expirations they replace); the latest ones are remembered.
+        self._renewals: OrderedDict[tuple[str, int, int], asyncio.Future[tuple[int, int]]] = OrderedDict()
 
     # ----------------------------------------------------------------- transforms
 
@@ -356,32 +360,38 @@ class Auth:
             if self._debug.enabled:  # redact() is not free: skip it when nothing is logged
                 self._debug("session %s validated (active)", redact(session_id))
             return self.transform_database_session(session_row, user=user, fresh=False, state="active")
-        active_expires, idle_expires = await self._renew(session_id)
+        active_expires, idle_expires = await self._renew(session_row)
         renewed = {**session_row, "active_expires": active_expires, "idle_expires": idle_expires}
         self._debug("session %s was idle: renewed", redact(session_id))
         return self.transform_database_session(renewed, user=user, fresh=True, state="active")
 
-    async def _renew(self, session_id: str) -> tuple[int, int]:
-        # Concurrent validations of one idle session share a single renewal (one write).
-        pending = self._renewals.get(session_id)
-        if pending is not None:
-            return await asyncio.shield(pending)
+    async def _renew(self, session_row: SessionRow) -> tuple[int, int]:
+        # Validations of one idle session share a single renewal (one write): those that read
+        # the idle row while it was being renewed, and also those whose read of it returns after
+        # the renewal was written (a read sent before the write can be answered after it). So a
+        # renewal is known by the expirations it replaces, and is remembered once written.
+        session_id = session_row["id"]
+        key = (session_id, session_row["active_expires"], session_row["idle_expires"])
+        known = self._renewals.get(key)
+        if known is not None:
+            return await asyncio.shield(known)
         future: asyncio.Future[tuple[int, int]] = asyncio.get_running_loop().create_future()
-        self._renewals[session_id] = future
+        self._renewals[key] = future
+        if len(self._renewals) > _REMEMBERED_RENEWALS:
+            self._renewals.popitem(last=False)
         try:
             expirations = new_expirations(self.config.active_period, self.config.idle_period)
             await self.adapter.update_session(
                 session_id, {"active_expires": expirations[0], "idle_expires": expirations[1]}
             )
         except BaseException as error:
+            if self._renewals.get(key) is future:  # a failed renewal is not remembered
+                del self._renewals[key]
             future.set_exception(error)
             future.exception()  # retrieved: waiters re-raise it; no "never retrieved" warning
             raise
-        else:
-            future.set_result(expirations)
-            return expirations
-        finally:
-            del self._renewals[session_id]
+        future.set_result(expirations)
+        return expirations
 
     async def get_session(self, session_id: str) -> Session:
         """Like :meth:`validate_session` but never renews: the session may come back idle."""

@@ -165,8 +165,11 @@ class MongoDBAdapter:
 
     ``set_user`` with a key runs in a transaction where the deployment has them (a replica set
     or a sharded cluster); elsewhere (a standalone server, FerretDB) it stores the user, then the
-    key, and deletes the user again if the key fails, so no user is left without its key (though
-    another reader may see the user for that moment). ``get_session_and_user`` is one aggregate
+    key, and deletes the user again if the key fails, so a refused key (a duplicate, say) leaves
+    no user behind (though another reader may see the user for that moment). Without
+    transactions this compensation needs the server: if the server becomes unreachable between
+    the two inserts, the delete fails too and the user stays without its key. Use a replica set
+    (a single-node one will do) where that matters. ``get_session_and_user`` is one aggregate
     with ``$lookup`` where the server has that stage, two reads elsewhere. Both are decided once,
     at first use, from the server's ``hello`` and ``buildInfo``.
     """
@@ -244,7 +247,8 @@ class MongoDBAdapter:
         """Store the user and, when given, its key, atomically (see the class docstring).
 
         A taken key id raises LuciaError("AUTH_DUPLICATE_KEY_ID"); other errors (a taken unique
-        attribute, say) propagate as pymongo exceptions. Either way nothing is left behind.
+        attribute, say) propagate as pymongo exceptions. Either way nothing is left behind, except
+        without transactions when the server is lost between the inserts (see the class docstring).
         Raises TypeError for a non-str id and ValueError for an invalid column name.
         """
         user_document = _document(user, with_user=False)

@@ -9,6 +9,7 @@ commands by node and sends each node its batch concurrently, with no atomicity a
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import Mapping, Sequence
@@ -138,6 +139,10 @@ class RedisSessionAdapter:
             names.update(prefixes)
         self._client = client
         self._cluster = isinstance(client, RedisCluster)
+        # redis-py fails concurrent first commands on a RedisCluster not initialized yet (a
+        # connection is dropped while in use): the first call initializes it, the others wait.
+        self._ready = not self._cluster
+        self._initializing = asyncio.Lock()
         self._session_prefix = names["session"]
         self._user_sessions_prefix = names["user_sessions"]
 
@@ -152,6 +157,15 @@ class RedisSessionAdapter:
 
     def _user_key(self, user_id: str) -> str:
         return f"{self._user_sessions_prefix}:{user_id}"
+
+    async def _initialize(self) -> None:
+        """Initialize a cluster client (discover its nodes) once, before any other command."""
+        if self._ready:
+            return
+        async with self._initializing:
+            if not self._ready and isinstance(self._client, RedisCluster):
+                await self._client.initialize()
+            self._ready = True
 
     def _pipeline(self) -> AnyPipeline:
         """MULTI/EXEC on a single node; on a cluster a plain pipeline (keys span slots)."""
@@ -174,6 +188,7 @@ class RedisSessionAdapter:
 
     async def get_session(self, session_id: str) -> SessionRow | None:
         """Return the session row with this id, with every attribute column, or None."""
+        await self._initialize()
         value = await self._client.get(self._session_key(session_id))
         return None if value is None else _load(value)
 
@@ -183,6 +198,7 @@ class RedisSessionAdapter:
         Ids in the user's set whose session key is gone (expired, deleted by hand) or now holds
         another user's session are removed from the set, and that session is not returned.
         """
+        await self._initialize()
         user_key = self._user_key(user_id)
         session_ids = await self._session_ids(user_key)
         if not session_ids:
@@ -212,6 +228,7 @@ class RedisSessionAdapter:
         written before the set, so a reader never finds an id in the set whose key is still to
         come, and so never prunes a session being created: two round trips instead of one.
         """
+        await self._initialize()
         session_id, user_id = session["id"], session["user_id"]
         expires = _expires(session)
         key, value = self._session_key(session_id), _dump(session)
@@ -236,6 +253,7 @@ class RedisSessionAdapter:
         it is past); plus one round trip when ``idle_expires`` or ``user_id`` changes, so that
         the user's set lives at least as long. Raises ValueError when asked to change the id.
         """
+        await self._initialize()
         if not partial_session:
             return
         if partial_session.get("id", session_id) != session_id:
@@ -262,6 +280,7 @@ class RedisSessionAdapter:
 
     async def delete_session(self, session_id: str) -> None:
         """Delete the session and remove its id from the user's set; a missing one is a no-op."""
+        await self._initialize()
         key = self._session_key(session_id)
         stored = await self._client.get(key)
         if stored is None:
@@ -278,6 +297,7 @@ class RedisSessionAdapter:
 
         Only the ids read are removed, so a session stored meanwhile stays listed.
         """
+        await self._initialize()
         user_key = self._user_key(user_id)
         session_ids = await self._session_ids(user_key)
         if not session_ids:

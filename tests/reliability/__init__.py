@@ -1,0 +1,1 @@
+"""Reliability tests: races between concurrent calls, and database server faults."""

@@ -1,0 +1,1 @@
+"""Server faults: private database servers stopped and restarted under a stream of requests."""

@@ -1,0 +1,1 @@
+"""Security tests: hostile input (Hypothesis properties), the threat model of SECURITY.md."""
