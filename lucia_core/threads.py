@@ -19,7 +19,7 @@ _lock = threading.Lock()
 
 
 #: Niceness of the hashing threads (Linux): the event loop's thread comes first.
-HASHING_NICENESS = 10
+HASHING_NICENESS = 19
 
 
 def _lower_priority() -> None:
@@ -27,9 +27,9 @@ def _lower_priority() -> None:
 
     Argon2id with parallelism p runs p threads of its own per hash, started from this worker, so
     one hash can take every core of a small machine. They inherit this niceness: when the CPU is
-    contended, the kernel gives the event loop's thread most of it, and hashing about a tenth
-    (nice 10 weighs 110 against 1024); when it is not, hashing runs at full speed. Under full load
-    logins slow down, rather than every request.
+    contended, the kernel runs the event loop's thread (and the database) first and hashing gets
+    what is left (nice 19 weighs 15 against 1024); when it is not, hashing runs at full speed.
+    Under full load logins slow down, rather than every request.
     """
     if sys.platform.startswith("linux"):
         # Not allowed (a sandbox)? Hashing still works, at normal priority.

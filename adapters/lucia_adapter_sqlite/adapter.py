@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import functools
+import json
 import re
 import sqlite3
 import weakref
@@ -68,6 +70,17 @@ def _violation(error: sqlite3.IntegrityError, table: str) -> str | None:
     return None
 
 
+# A query's first column can carry the column names of a table as SELECT * lists them (hidden
+# columns of virtual tables excluded), computed by the statement that reads the rows: the names
+# are always the ones the rows were read with, and there is no cache to invalidate.
+_NAMES = "(SELECT json_group_array(name) FROM pragma_table_xinfo(?) WHERE hidden != 1)"
+
+
+@functools.lru_cache(maxsize=64)
+def _column_names(text: str) -> tuple[str, ...]:
+    return tuple(json.loads(text))
+
+
 async def _fetch_all(
     connection: aiosqlite.Connection, sql: str, parameters: Sequence[Any]
 ) -> tuple[list[str], list[tuple[Any, ...]]]:
@@ -104,6 +117,7 @@ class SQLiteAdapter:
         self._user = _quote(names["user"], "table")
         self._key = _quote(names["key"], "table")
         self._session = _quote(names["session"], "table")
+        self._user_name = names["user"]
         self._key_name = names["key"]
         self._session_name = names["session"]
         self._foreign_keys_on = False
@@ -116,6 +130,35 @@ class SQLiteAdapter:
         async with _LOCKS.setdefault(self._connection, asyncio.Lock()):
             await self._enable_foreign_keys()
             yield self._connection
+
+    async def _select(self, sql: str, parameters: Sequence[Any]) -> list[tuple[Any, ...]]:
+        """The rows of one query, read in one trip to aiosqlite's thread.
+
+        ``execute_fetchall`` queues the whole statement as a single job before this coroutine
+        yields, and aiosqlite runs its jobs in order. So unless a write of this adapter is in
+        progress (it holds the lock from its SAVEPOINT to its RELEASE), the read cannot land
+        inside a write's transaction, and it needs neither the lock nor a cursor of its own.
+        Otherwise (and before foreign keys are on, or with a row factory other than none or
+        ``sqlite3.Row``) it waits for the lock and reads through a cursor.
+        """
+        connection = self._connection
+        lock = _LOCKS.setdefault(connection, asyncio.Lock())
+        if self._foreign_keys_on and not lock.locked() and connection.row_factory in (None, sqlite3.Row):
+            return [tuple(row) for row in await connection.execute_fetchall(sql, parameters)]
+        async with self._read() as connection:
+            _, rows = await _fetch_all(connection, sql, parameters)
+        return rows
+
+    async def _select_rows(self, table: str, name: str, column: str, value: str) -> list[dict[str, Any]]:
+        """Every row of ``table`` whose ``column`` is ``value``, with every column, as dicts."""
+        rows = await self._select(
+            f"SELECT {_NAMES}, * FROM {table} WHERE {column} = ?",  # noqa: S608 - names validated
+            (name, value),
+        )
+        if not rows:
+            return []
+        names = _column_names(rows[0][0])
+        return [dict(zip(names, row[1:], strict=True)) for row in rows]
 
     @asynccontextmanager
     async def _write(self) -> AsyncIterator[aiosqlite.Connection]:
@@ -143,14 +186,9 @@ class SQLiteAdapter:
         _, rows = await _fetch_all(self._connection, "PRAGMA foreign_keys", ())
         self._foreign_keys_on = bool(rows and rows[0][0])
 
-    async def _get_one(self, table: str, row_id: str) -> dict[str, Any] | None:
-        async with self._read() as connection:
-            names, rows = await _fetch_all(
-                connection,
-                f"SELECT * FROM {table} WHERE id = ?",  # noqa: S608 - table is validated and quoted
-                (row_id,),
-            )
-        return dict(zip(names, rows[0], strict=True)) if rows else None
+    async def _get_one(self, table: str, name: str, row_id: str) -> dict[str, Any] | None:
+        rows = await self._select_rows(table, name, "id", row_id)
+        return rows[0] if rows else None
 
     async def _update(self, table: str, row_id: str, partial: Mapping[str, Any]) -> None:
         if not partial:
@@ -182,19 +220,17 @@ class SQLiteAdapter:
             raise
 
     async def _select_keys(self, column: str, value: str) -> list[KeyRow]:
-        async with self._read() as connection:
-            _, rows = await _fetch_all(
-                connection,
-                f"SELECT id, user_id, hashed_password FROM {self._key} WHERE {column} = ?",  # noqa: S608
-                (value,),
-            )
+        rows = await self._select(
+            f"SELECT id, user_id, hashed_password FROM {self._key} WHERE {column} = ?",  # noqa: S608
+            (value,),
+        )
         return [KeyRow(id=row[0], user_id=row[1], hashed_password=row[2]) for row in rows]
 
     # UserAdapter
 
     async def get_user(self, user_id: str) -> UserRow | None:
         """Return the user row with this id, with every attribute column, or None."""
-        return await self._get_one(self._user, user_id)
+        return await self._get_one(self._user, self._user_name, user_id)
 
     async def set_user(self, user: UserRow, key: KeyRow | None) -> None:
         """Store the user and, when given, its key, in one transaction.
@@ -253,17 +289,11 @@ class SQLiteAdapter:
 
     async def get_session(self, session_id: str) -> SessionRow | None:
         """Return the session row with this id, with every attribute column, or None."""
-        return await self._get_one(self._session, session_id)
+        return await self._get_one(self._session, self._session_name, session_id)
 
     async def get_sessions_by_user_id(self, user_id: str) -> list[SessionRow]:
         """Return every session of the user (an empty list if none)."""
-        async with self._read() as connection:
-            names, rows = await _fetch_all(
-                connection,
-                f"SELECT * FROM {self._session} WHERE user_id = ?",  # noqa: S608
-                (user_id,),
-            )
-        return [dict(zip(names, row, strict=True)) for row in rows]
+        return await self._select_rows(self._session, self._session_name, "user_id", user_id)
 
     async def set_session(self, session: SessionRow) -> None:
         """Store the session; raises LuciaError("AUTH_INVALID_USER_ID") for a missing user."""
@@ -293,23 +323,23 @@ class SQLiteAdapter:
     async def get_session_and_user(self, session_id: str) -> tuple[SessionRow, UserRow] | tuple[None, None]:
         """Return the session and its user in one query, or (None, None).
 
-        Both tables have an ``id`` column and their attribute columns are not known in advance, so
-        a marker column between the two tables' columns splits the joined row exactly (no column
-        written through this adapter can be named ``lucia:split``: names are plain identifiers).
+        Both tables have an ``id`` column and their attribute columns are not known in advance,
+        so the query's first two columns carry each table's column names (as ``SELECT *`` lists
+        them), which split the joined row exactly.
         """
-        async with self._read() as connection:
-            names, rows = await _fetch_all(
-                connection,
-                f'SELECT s.*, NULL AS "lucia:split", u.* FROM {self._session} AS s'  # noqa: S608
-                f" JOIN {self._user} AS u ON u.id = s.user_id WHERE s.id = ?",
-                (session_id,),
-            )
+        rows = await self._select(
+            f"SELECT {_NAMES}, {_NAMES}, s.*, u.*"  # noqa: S608
+            f" FROM {self._session} AS s JOIN {self._user} AS u ON u.id = s.user_id"
+            " WHERE s.id = ?",
+            (self._session_name, self._user_name, session_id),
+        )
         if not rows:
             return None, None
         row = rows[0]
-        split = names.index("lucia:split")
-        session = dict(zip(names[:split], row[:split], strict=True))
-        return session, dict(zip(names[split + 1 :], row[split + 1 :], strict=True))
+        session_names, user_names = _column_names(row[0]), _column_names(row[1])
+        split = 2 + len(session_names)
+        session = dict(zip(session_names, row[2:split], strict=True))
+        return session, dict(zip(user_names, row[split:], strict=True))
 
 
 def sqlite_adapter(
