@@ -12,6 +12,12 @@ nox.options.reuse_existing_virtualenvs = True
 nox.options.error_on_missing_interpreters = True
 
 TEST_DEPS = ["pytest>=8", "pytest-asyncio>=0.24", "hypothesis>=6.100", "motor>=3.3", "httpx>=0.27"]
+BENCH_DEPS = [
+    "matplotlib>=3.8",
+    "fastapi-users>=13",
+    "fastapi-users-db-sqlalchemy>=6",
+    "sqlalchemy[asyncio]>=2",
+]
 #: Every backend with a conformance run; each has a folder tests/conformance/<name> with its conftest.
 BACKENDS = ["sqlite", "postgres", "mysql", "mongodb", "redis", "redis-cluster"]
 
@@ -36,8 +42,9 @@ def lint(session: nox.Session) -> None:
 
 @nox.session
 def types(session: nox.Session) -> None:
-    """mypy --strict over the library, adapters, conformance suite and tests."""
-    session.install("-e", ".[all,frameworks]", "-e", "./demo[e2e]", "mypy>=1.10", "nox", *TEST_DEPS)
+    """mypy --strict over the library, adapters, conformance suite, demo, tests and benchmarks."""
+    deps = ["mypy>=1.10", "nox", *TEST_DEPS, *BENCH_DEPS]
+    session.install("-e", ".[all,frameworks]", "-e", "./demo[e2e]", *deps)
     session.run("mypy")
 
 
@@ -104,3 +111,11 @@ def faults(session: nox.Session) -> None:
     scripts/backends.sh from installed binaries on free ports (the shared ones are untouched)."""
     session.install("-e", ".[all,frameworks]", *TEST_DEPS)
     session.run("pytest", "tests/reliability/faults", *session.posargs)
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Benchmarks (benchmarks/, results in docs/benchmarks.md) on the servers of .ci/run: quick by
+    default (CI, under two minutes); ./dev -s bench -- --full writes the committed results."""
+    session.install("-e", ".[all]", *BENCH_DEPS)
+    session.run("python", "-m", "benchmarks", *(session.posargs or ["--quick"]))

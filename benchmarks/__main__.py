@@ -1,0 +1,236 @@
+"""``python -m benchmarks``: run the benchmark scenarios, print tables, write JSON and plots.
+
+::
+
+    python -m benchmarks [--quick | --full] [--scenario NAME ...] [--backend NAME ...] [--out DIR]
+
+Scenarios: validate, operations, scale, login, peers (default: all). Backends: sqlite, postgres,
+mysql (MariaDB), mongodb (FerretDB in .ci/run), redis (Redis sessions, PostgreSQL users); default:
+all. Server URLs come from LUCIA_POSTGRES_URL, LUCIA_MYSQL_URL, LUCIA_MONGODB_URL and
+LUCIA_REDIS_URL (``eval "$(bash scripts/backends.sh env)"``). ``--quick`` (the default) runs
+everything in under two minutes; ``--full`` produces the committed results (``docs/benchmarks``).
+Exits 1 when a scenario failed, 0 otherwise (missed targets are reported, not failures).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import time
+import traceback
+from dataclasses import asdict
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from lucia_core import threads
+
+from . import (
+    docs,
+    machine,
+    plots,
+    report,
+    scenario_login,
+    scenario_operations,
+    scenario_peers,
+    scenario_scale,
+    scenario_validate,
+)
+from .backend import Backend
+from .backend_mongodb import MongoDBBackend
+from .backend_mysql import MySQLBackend
+from .backend_postgres import PostgresBackend
+from .backend_redis import RedisBackend
+from .backend_sqlite import SQLiteBackend
+from .settings import PROFILES, Settings
+
+SCENARIOS = ("validate", "operations", "scale", "login", "peers")
+BACKENDS = ("sqlite", "postgres", "mysql", "mongodb", "redis")
+#: The environment variables each backend needs.
+URLS = {
+    "sqlite": (),
+    "postgres": ("LUCIA_POSTGRES_URL",),
+    "mysql": ("LUCIA_MYSQL_URL",),
+    "mongodb": ("LUCIA_MONGODB_URL",),
+    "redis": ("LUCIA_REDIS_URL", "LUCIA_POSTGRES_URL"),
+}
+
+
+def make_backend(name: str) -> Backend:
+    """The backend called ``name``, its URLs read from the environment."""
+    env = os.environ
+    if name == "sqlite":
+        return SQLiteBackend()
+    if name == "postgres":
+        return PostgresBackend(env["LUCIA_POSTGRES_URL"])
+    if name == "mysql":
+        return MySQLBackend(env["LUCIA_MYSQL_URL"])
+    if name == "mongodb":
+        return MongoDBBackend(env["LUCIA_MONGODB_URL"])
+    if name == "redis":
+        return RedisBackend(env["LUCIA_REDIS_URL"], env["LUCIA_POSTGRES_URL"])
+    raise ValueError(f"unknown backend {name!r}")
+
+
+def _log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+class Run:
+    """One invocation: the settings, the selection, and the results being collected."""
+
+    def __init__(self, settings: Settings, scenarios: list[str], backends: list[str]) -> None:
+        self.settings = settings
+        self.scenarios = scenarios
+        self.backends = backends
+        self.results: dict[str, Any] = {
+            "validate": [],
+            "operations": [],
+            "scale": [],
+            "login": {"hasher": None, "runs": []},
+            "peers": None,
+            "errors": [],
+        }
+        self.timings: dict[str, float] = {}
+        self._password_hash = ""
+
+    async def _step(self, scenario: str, backend: str, work: Any) -> Any:
+        began = time.perf_counter()
+        _log(f"{scenario} on {backend} ...")
+        try:
+            return await work
+        except Exception as error:  # a failed scenario is reported; the others still run
+            traceback.print_exc()
+            self.results["errors"].append({"scenario": scenario, "backend": backend, "error": repr(error)})
+            return None
+        finally:
+            self.timings[f"{scenario}/{backend}"] = time.perf_counter() - began
+            _log(f"{scenario} on {backend}: {self.timings[f'{scenario}/{backend}']:.1f} s")
+
+    def _login_here(self, name: str) -> bool:
+        if self.settings.login_on_every_backend:
+            return True
+        return name == ("postgres" if "postgres" in self.backends else self.backends[0])
+
+    async def run_backend(self, name: str, servers: dict[str, str], floors: dict[str, Any]) -> None:
+        """Every selected scenario (except peers) on one backend."""
+        backend = make_backend(name)
+        await backend.connect()
+        try:
+            servers[name] = await backend.server_version()
+            floors[name] = backend.floor
+            if "validate" in self.scenarios:
+                records = await self._step("validate", name, scenario_validate.run(backend, self.settings))
+                self.results["validate"] += records or []
+            if "operations" in self.scenarios:
+                records = await self._step(
+                    "operations", name, scenario_operations.run(backend, self.settings)
+                )
+                self.results["operations"] += records or []
+            if "scale" in self.scenarios:
+                records = await self._step("scale", name, scenario_scale.run(backend, self.settings))
+                self.results["scale"] += records or []
+            if "login" in self.scenarios and self._password_hash and self._login_here(name):
+                record = await self._step(
+                    "login", name, scenario_login.run(backend, self.settings, self._password_hash)
+                )
+                if record:
+                    self.results["login"]["runs"].append(record)
+            if "peers" in self.scenarios and isinstance(backend, PostgresBackend):
+                self.results["peers"] = await self._step(
+                    "peers", name, scenario_peers.run(backend, self.settings)
+                )
+        finally:
+            await backend.close()
+
+    async def run(self) -> dict[str, Any]:
+        """Run everything selected; the results with their meta data and targets."""
+        started = datetime.now(timezone.utc)
+        load_start = machine.load()
+        began = time.perf_counter()
+        servers: dict[str, str] = {}
+        floors: dict[str, Any] = {}
+        if "login" in self.scenarios:
+            hasher = await self._step("login", "hasher", scenario_login.hash_times(self.settings))
+            if hasher:
+                self._password_hash = hasher.pop("hash")
+                self.results["login"]["hasher"] = hasher
+        for name in self.backends:
+            try:
+                await self.run_backend(name, servers, floors)
+            except Exception as error:  # the server could not be reached: the others still run
+                traceback.print_exc()
+                self.results["errors"].append({"scenario": "connect", "backend": name, "error": repr(error)})
+        self.results["meta"] = {
+            "mode": self.settings.name,
+            "command": "python -m benchmarks " + " ".join(sys.argv[1:]),
+            "started": started.isoformat(timespec="seconds"),
+            "seconds": time.perf_counter() - began,
+            "load_start": load_start,
+            "load_end": machine.load(),
+            "machine": machine.describe(),
+            "servers": servers,
+            "settings": asdict(self.settings),
+            "floors": floors,
+            "timings": self.timings,
+            "hashing_niceness": getattr(threads, "HASHING_NICENESS", None),
+        }
+        self.results["targets"] = report.targets(self.results)
+        return self.results
+
+
+def parse(argv: list[str] | None) -> argparse.Namespace:
+    """The command line."""
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.split("\n")[0])
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument(
+        "--quick", dest="mode", action="store_const", const="quick", help="under 2 minutes (CI)"
+    )
+    mode.add_argument("--full", dest="mode", action="store_const", const="full", help="the committed results")
+    parser.add_argument("--scenario", nargs="+", action="extend", choices=SCENARIOS, help="default: all")
+    parser.add_argument("--backend", nargs="+", action="extend", choices=BACKENDS, help="default: all")
+    parser.add_argument(
+        "--docs",
+        type=Path,
+        help="also render the results as this markdown page (full mode default: docs/benchmarks.md)",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        help="folder for results.json and the plots (quick: build/benchmarks; full: docs/benchmarks)",
+    )
+    args = parser.parse_args(argv)
+    args.mode = args.mode or "quick"
+    args.scenario = list(dict.fromkeys(args.scenario or SCENARIOS))
+    args.backend = list(dict.fromkeys(args.backend or BACKENDS))
+    missing = sorted({var for name in args.backend for var in URLS[name] if not os.environ.get(var)})
+    if missing:
+        parser.error(
+            f"{', '.join(missing)} not set: start the servers (scripts/backends.sh start) and"
+            ' eval "$(bash scripts/backends.sh env)", or leave those backends out with --backend'
+        )
+    if args.out is None:
+        args.out = Path("docs/benchmarks" if args.mode == "full" else "build/benchmarks")
+        if args.mode == "full" and args.docs is None:
+            args.docs = Path("docs/benchmarks.md")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run, print the tables, write ``results.json`` and the plots; 1 if a scenario failed."""
+    args = parse(argv)
+    run = Run(PROFILES[args.mode], args.scenario, args.backend)
+    results = asyncio.run(run.run())
+    print(report.text_tables(results))
+    report.write_json(results, args.out / "results.json")
+    written = plots.plot_all(results, args.out)
+    if args.docs is not None:
+        docs.write(results, args.docs, args.out)
+    _log(f"wrote {args.out / 'results.json'} and {len(written)} plots in {results['meta']['seconds']:.0f} s")
+    return 1 if results["errors"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

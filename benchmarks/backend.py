@@ -1,0 +1,151 @@
+"""What every benchmarked backend provides: connections, private stores, bulk loading, the floor.
+
+A :class:`Backend` holds the connections to one server (a pool, a client). A :class:`Store` is one
+private set of Lucia's tables on it (a PostgreSQL schema, prefixed MariaDB tables, prefixed MongoDB
+collections or Redis keys, an SQLite file), created with lucia-core's own schema functions, with
+an :class:`~lucia_core.Auth` over it and *the floor*: the same operations written directly with the
+driver, as few statements and round trips as the layout allows. Stores are dropped at the end, so
+runs sharing a server (other test suites) never see each other's rows.
+"""
+
+from __future__ import annotations
+
+import os
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from lucia_core import Auth
+
+from .data import SessionRow, chunks, session_id, sessions, user_id
+
+#: Rows per bulk-load batch.
+CHUNK = 20_000
+
+
+def run_label() -> str:
+    """A name unique to this process, for the private schemas, tables, collections and keys."""
+    return f"lucia_bench_{os.getpid()}"
+
+
+@dataclass(frozen=True)
+class KeyRow:
+    """A key to bulk-load (``provider_id:provider_user_id``, its user, its password hash)."""
+
+    id: str
+    user_id: str
+    hashed_password: str | None
+
+
+class Store(ABC):
+    """One private set of Lucia's tables, lucia-core over it, and the floor over it."""
+
+    #: lucia-core over this store, with default options.
+    auth: Auth
+
+    @abstractmethod
+    async def insert_users(self, ids: Sequence[str]) -> None:
+        """Bulk-load users (no attribute columns) with the driver."""
+
+    @abstractmethod
+    async def insert_sessions(self, rows: Sequence[SessionRow]) -> None:
+        """Bulk-load sessions with the driver (COPY, executemany, insert_many, a pipeline)."""
+
+    @abstractmethod
+    async def insert_keys(self, rows: Sequence[KeyRow]) -> None:
+        """Insert keys with the driver."""
+
+    @abstractmethod
+    async def drop(self) -> None:
+        """Remove every table, collection, key or file of the store."""
+
+    async def analyze(self) -> None:
+        """Refresh the planner's statistics after a bulk load, where the backend has them."""
+        return None
+
+    # The floor: each returns something derived from the rows read, so none is optimized away.
+
+    @abstractmethod
+    async def floor_validate(self, session_id: str) -> bool:
+        """Read an active session and its user; True when found and active."""
+
+    @abstractmethod
+    async def floor_validate_idle(self, session_id: str) -> bool:
+        """Read an idle session and its user, then store renewed expirations; True when renewed."""
+
+    @abstractmethod
+    async def floor_create_session(self, session_id: str, user_id: str) -> None:
+        """Store a new active session for an existing user (checking that the user exists)."""
+
+    @abstractmethod
+    async def floor_invalidate_session(self, session_id: str) -> None:
+        """Delete a session (and, where the layout keeps one, its entry in the user's index)."""
+
+    @abstractmethod
+    async def floor_get_user_sessions(self, user_id: str) -> int:
+        """Read a user and its live sessions; the number of live sessions."""
+
+    def round_trips(self) -> int | None:
+        """Requests sent to the session server so far (Redis only; None where not counted)."""
+        return None
+
+
+class Backend(ABC):
+    """The connections to one server, and the stores made on it."""
+
+    #: Short name used on the command line and in the JSON.
+    name: str
+    #: Human name for tables and plots.
+    label: str
+    #: What the floor is, per operation, in words (for the report).
+    floor: dict[str, str]
+    #: Whether the scale scenario goes to its large sizes on this backend.
+    large_scale: bool = False
+
+    @abstractmethod
+    async def connect(self) -> None:
+        """Open the connections (pools sized for the highest concurrency measured)."""
+
+    @abstractmethod
+    async def close(self) -> None:
+        """Close the connections (stores must have been dropped)."""
+
+    @abstractmethod
+    async def store(self, tag: str) -> Store:
+        """Create a new private store named after ``tag`` (lucia-core's schema functions)."""
+
+    @abstractmethod
+    async def server_version(self) -> str:
+        """The server's version string."""
+
+
+async def load(
+    store: Store,
+    label: str,
+    *,
+    sessions_count: int,
+    users_count: int,
+    idle: bool = False,
+    start: int = 0,
+    with_users: bool = True,
+) -> None:
+    """Bulk-load ``users_count`` users and ``sessions_count`` sessions of ``label`` into ``store``.
+
+    Session i of ``label`` belongs to user ``i % users_count`` (see :mod:`benchmarks.data`).
+    """
+    if with_users:
+        ids = [user_id(label, number) for number in range(users_count)]
+        for offset in range(0, len(ids), CHUNK):
+            await store.insert_users(ids[offset : offset + CHUNK])
+    for batch in chunks(sessions(label, sessions_count, users=users_count, idle=idle, start=start), CHUNK):
+        await store.insert_sessions(batch)
+
+
+def session_ids(label: str, count: int, start: int = 0) -> list[str]:
+    """The ids of sessions ``start`` .. ``start + count - 1`` of ``label``."""
+    return [session_id(label, number) for number in range(start, start + count)]
+
+
+def flatten(rows: Iterable[SessionRow]) -> list[tuple[str, str, int, int]]:
+    """Sessions as plain tuples, in column order (id, user_id, active_expires, idle_expires)."""
+    return [(row.id, row.user_id, row.active_expires, row.idle_expires) for row in rows]

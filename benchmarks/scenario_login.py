@@ -1,0 +1,175 @@
+"""Scenario ``login``: the event loop under login load.
+
+``validate_session`` runs at a fixed concurrency in two kinds of phases, interleaved: *quiet*
+(nothing else running) and *logins* (meanwhile ``logins`` coroutines call ``use_key`` back to
+back with the right password, each a default Argon2id validation, and the phase lasts until the
+last of them has returned). The target is the p99 validation latency during logins within 2x the
+quiet p99: hashing runs in worker threads and must not hold up the loop. A probe coroutine
+sleeping 1 ms measures the loop's lag in each phase. The default hasher's time per hash is
+measured first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+from typing import Any
+
+from lucia_core.password import Argon2idHasher
+
+from .backend import Backend, KeyRow, Store, load, session_ids
+from .measure import Round, Stat, Summary, percentile, run_round
+from .scenario_validate import SESSIONS, USERS, cycle
+from .settings import Settings
+
+PASSWORD = "correct horse battery staple"  # noqa: S105 - benchmark data
+PROVIDER = "username"
+#: Concurrency of the validations measured in both phases.
+VALIDATE_CONCURRENCY = 4
+#: The loop-lag probe's sleep.
+PROBE_SECONDS = 0.001
+
+
+async def _probe(lags: list[float], stop: asyncio.Event) -> None:
+    """Sleep 1 ms at a time; record how late each wake-up is (ms)."""
+    while not stop.is_set():
+        began = time.perf_counter()
+        await asyncio.sleep(PROBE_SECONDS)
+        lags.append((time.perf_counter() - began - PROBE_SECONDS) * 1000)
+
+
+async def _quiet(store: Store, ids: list[str], settings: Settings) -> tuple[Round, list[float], int]:
+    """A quiet phase: validations alone, for the phase length."""
+    stop = asyncio.Event()
+    lags: list[float] = []
+    probe = asyncio.create_task(_probe(lags, stop))
+    measured = await run_round(
+        cycle(ids, store.auth.validate_session),
+        concurrency=VALIDATE_CONCURRENCY,
+        seconds=settings.login_phase_seconds,
+    )
+    stop.set()
+    await probe
+    return measured, lags, 0
+
+
+async def _logins(store: Store, ids: list[str], settings: Settings) -> tuple[Round, list[float], int]:
+    """A login phase: ``settings.logins`` coroutines call ``use_key`` back to back until the phase
+    length has passed; validations are measured until the last of those calls has returned, so
+    every validation ran while logins were in progress (the calls queued in lucia-core's hashing
+    pool included)."""
+    submitting = True
+    logins_done = asyncio.Event()
+    stop = asyncio.Event()
+    done = 0
+
+    async def login_loop(number: int) -> None:
+        nonlocal done
+        while submitting:
+            await store.auth.use_key(PROVIDER, f"user{number}", PASSWORD)
+            done += 1
+
+    async def logins() -> None:
+        await asyncio.gather(*(login_loop(number) for number in range(settings.logins)))
+        logins_done.set()
+
+    def stop_submitting() -> None:
+        nonlocal submitting
+        submitting = False
+
+    loop = asyncio.get_running_loop()
+    timer = loop.call_later(settings.login_phase_seconds, stop_submitting)
+    running = asyncio.create_task(logins())
+    lags: list[float] = []
+    probe = asyncio.create_task(_probe(lags, stop))
+    try:
+        measured = await run_round(
+            cycle(ids, store.auth.validate_session),
+            concurrency=VALIDATE_CONCURRENCY,
+            seconds=math.inf,
+            stop=logins_done,
+        )
+    finally:
+        timer.cancel()
+        stop_submitting()
+        stop.set()
+        await asyncio.gather(probe, running)
+    return measured, lags, done
+
+
+async def hash_times(settings: Settings) -> dict[str, Any]:
+    """Time the default hasher (as lucia-core runs it: in its worker thread)."""
+    hasher = Argon2idHasher()
+    generate, validate = [], []
+    hashed = ""
+    for _ in range(settings.hash_samples):
+        began = time.perf_counter()
+        hashed = await hasher.generate(PASSWORD)
+        generate.append((time.perf_counter() - began) * 1000)
+        began = time.perf_counter()
+        await hasher.validate(PASSWORD, hashed)
+        validate.append((time.perf_counter() - began) * 1000)
+    return {
+        "parameters": hasher.parameters,
+        "generate_ms": Stat.of(generate).to_json(),
+        "validate_ms": Stat.of(validate).to_json(),
+        "hash": hashed,
+    }
+
+
+async def run(backend: Backend, settings: Settings, hashed: str) -> dict[str, Any]:
+    """Measure quiet and login phases, interleaved, on a private store; ``hashed`` is the
+    password's hash stored in every key (see :func:`hash_times`)."""
+    store = await backend.store("login")
+    try:
+        return await _run(backend, store, settings, hashed)
+    finally:
+        await store.drop()
+
+
+async def _run(backend: Backend, store: Store, settings: Settings, hashed: str) -> dict[str, Any]:
+    await load(store, "login", sessions_count=SESSIONS, users_count=USERS)
+    await store.insert_users([f"loginuser{number}" for number in range(settings.logins)])
+    await store.insert_keys(
+        [
+            KeyRow(f"{PROVIDER}:user{number}", f"loginuser{number}", hashed)
+            for number in range(settings.logins)
+        ]
+    )
+    await store.analyze()
+    ids = session_ids("login", SESSIONS)
+    began = time.perf_counter()
+    await store.auth.use_key(PROVIDER, "user0", PASSWORD)
+    use_key_ms = (time.perf_counter() - began) * 1000
+    await run_round(cycle(ids, store.auth.validate_session), concurrency=VALIDATE_CONCURRENCY, seconds=0.2)
+    phases: dict[str, list[Round]] = {"quiet": [], "logins": []}
+    lags: dict[str, list[float]] = {"quiet": [], "logins": []}
+    logins_per_s: list[float] = []
+    for rep in range(settings.reps):
+        order = ("quiet", "logins") if rep % 2 == 0 else ("logins", "quiet")
+        for phase in order:
+            measured, phase_lags, done = await (_logins if phase == "logins" else _quiet)(
+                store, ids, settings
+            )
+            phases[phase].append(measured)
+            lags[phase].append(percentile(phase_lags, 0.99))
+            if phase == "logins":
+                logins_per_s.append(done / measured.seconds)
+    ratio = Stat.of(
+        [
+            login.percentile_ms(0.99) / quiet.percentile_ms(0.99)
+            for login, quiet in zip(phases["logins"], phases["quiet"], strict=True)
+        ]
+    )
+    return {
+        "backend": backend.name,
+        "validate_concurrency": VALIDATE_CONCURRENCY,
+        "logins": settings.logins,
+        "quiet": Summary.of(phases["quiet"]).to_json(),
+        "during_logins": Summary.of(phases["logins"]).to_json(),
+        "p99_ratio": ratio.to_json(),
+        "loop_lag_p99_ms": {phase: Stat.of(values).to_json() for phase, values in lags.items()},
+        "logins_per_s": Stat.of(logins_per_s).to_json(),
+        "first_use_key_ms": use_key_ms,
+    }
