@@ -882,6 +882,11 @@ main() {
         ;;
     status) cmd_status "$@" ;;
     env) cmd_env ;;
+    ferretdb-bin) # the FerretDB binary's path (built first if missing): for scripts/containers.sh
+        mkdir -p "$STATE"
+        fd_find_bin
+        printf '%s\n' "$FD_BIN"
+        ;;
     -h | --help | help) usage ;;
     *) usage >&2; exit 2 ;;
     esac
