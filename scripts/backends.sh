@@ -7,7 +7,8 @@
 #   scripts/backends.sh status  [NAMES...]
 #   scripts/backends.sh env                  eval "$(scripts/backends.sh env)"
 #
-# NAMES: postgres mariadb redis redis-cluster ferretdb   (default: all)
+# NAMES: postgres pgbouncer mariadb redis redis-cluster redis-sentinel ferretdb
+#        (default: all)
 #
 # State (data, configs, logs, pid files) lives in $LUCIA_BACKENDS_DIR
 # (default: <repo>/.backends).  Delete it (after `stop`) for a clean slate.
@@ -16,6 +17,11 @@
 #   mariadb        MariaDB (Debian `mariadb-server`), own datadir, 127.0.0.1:33069
 #   redis          redis-server, 127.0.0.1:63799, no persistence
 #   redis-cluster  3 masters, no replicas, 127.0.0.1:7001-7003, no persistence
+#   pgbouncer      PgBouncer (Debian `pgbouncer`) in transaction pooling mode in
+#                  front of the postgres server (started too), 127.0.0.1:64329
+#   redis-sentinel a primary (127.0.0.1:26389) and a replica (:26390) watched by
+#                  three sentinels (:26379-26381) as service `lucia`; no persistence;
+#                  a start regenerates all five (the replica's data is a copy)
 #   ferretdb       FerretDB v1.24.2 (SQLite backend) as the MongoDB server,
 #                  127.0.0.1:27019; skipped when LUCIA_MONGODB_URL is set
 #                  (an external server is used), replaced by `mongod` on the
@@ -24,7 +30,8 @@
 #
 # Env overrides: LUCIA_BACKENDS_DIR, LUCIA_BACKENDS_TIMEOUT (seconds per server,
 # default 60), LUCIA_PG_PORT, LUCIA_MYSQL_PORT, LUCIA_REDIS_PORT,
-# LUCIA_REDIS_CLUSTER_PORT (first of 3), LUCIA_MONGODB_PORT,
+# LUCIA_REDIS_CLUSTER_PORT (first of 3), LUCIA_MONGODB_PORT, LUCIA_PGBOUNCER_PORT,
+# LUCIA_REDIS_SENTINEL_PORT (first sentinel; the primary and replica are +10, +11),
 # LUCIA_MONGODB_SERVER (auto|ferretdb|mongod), LUCIA_BACKENDS_NO_INSTALL=1 (fail
 # instead of installing packages or building FerretDB).
 set -Eeuo pipefail
@@ -40,6 +47,11 @@ REDIS_PORT=${LUCIA_REDIS_PORT:-63799}
 RC_PORT=${LUCIA_REDIS_CLUSTER_PORT:-7001}
 RC_PORTS=("$RC_PORT" "$((RC_PORT + 1))" "$((RC_PORT + 2))")
 MONGO_PORT=${LUCIA_MONGODB_PORT:-27019}
+PB_PORT=${LUCIA_PGBOUNCER_PORT:-64329}
+SN_PORT=${LUCIA_REDIS_SENTINEL_PORT:-26379}
+SN_PORTS=("$SN_PORT" "$((SN_PORT + 1))" "$((SN_PORT + 2))")
+SN_DATA_PORTS=("$((SN_PORT + 10))" "$((SN_PORT + 11))") # primary, replica (at start)
+SN_SERVICE=lucia
 FERRET_DEBUG_PORT=$((MONGO_PORT + 10)) # FerretDB's metrics/debug HTTP listener
 FERRETDB_VERSION=v1.24.2
 FERRETDB_COMMIT=cda72d440810406a208c4670aa7047f5bc8d528f # tag v1.24.2
@@ -50,7 +62,7 @@ DB_USER=lucia
 DB_PASS=lucia
 PG_SUPERPASS=postgres
 
-ALL_NAMES=(postgres mariadb redis redis-cluster ferretdb)
+ALL_NAMES=(postgres pgbouncer mariadb redis redis-cluster redis-sentinel ferretdb)
 # Go (to build FerretDB) may be installed without being on PATH.
 if ! command -v go >/dev/null 2>&1 && [ -x /usr/local/go/bin/go ]; then
     PATH=$PATH:/usr/local/go/bin
@@ -217,6 +229,15 @@ ensure_packages() {
             command -v redis-server >/dev/null 2>&1 && command -v redis-cli >/dev/null 2>&1 ||
                 pkgs+=(redis-server redis-tools)
             ;;
+        redis-sentinel)
+            command -v redis-server >/dev/null 2>&1 && command -v redis-cli >/dev/null 2>&1 ||
+                pkgs+=(redis-server redis-tools)
+            command -v redis-sentinel >/dev/null 2>&1 || pkgs+=(redis-sentinel)
+            ;;
+        pgbouncer)
+            find_pg_bin && command -v psql >/dev/null 2>&1 || pkgs+=(postgresql)
+            command -v pgbouncer >/dev/null 2>&1 || pkgs+=(pgbouncer)
+            ;;
         esac
     done
     if [ "${#pkgs[@]}" -gt 0 ]; then
@@ -228,7 +249,7 @@ ensure_packages() {
     fi
     for n in "$@"; do
         case $n in
-        postgres) find_pg_bin || die "PostgreSQL server binaries not found under /usr/lib/postgresql/*/bin" ;;
+        postgres | pgbouncer) find_pg_bin || die "PostgreSQL server binaries not found under /usr/lib/postgresql/*/bin" ;;
         esac
     done
 }
@@ -364,6 +385,80 @@ pg_stop() {
 }
 
 pg_version() { "$PG_BIN/postgres" --version 2>/dev/null || true; }
+
+# --------------------------------------------------------------------------
+# PgBouncer (transaction pooling) in front of the postgres server
+
+PB_DIR=""
+pb_paths() { # inside the postgres dir: as root both run as the same user, who can reach it
+    pg_paths
+    PB_DIR="$PG_DIR/pgbouncer"
+}
+
+pb_running() { pid_alive "$PB_DIR/pgbouncer.pid" pgbouncer; }
+
+pb_write_conf() {
+    mkdir -p "$PB_DIR"
+    # Plain passwords in the auth file: PgBouncer then does SCRAM with both sides.
+    printf '"%s" "%s"\n' "$DB_USER" "$DB_PASS" >"$PB_DIR/userlist.txt"
+    cat >"$PB_DIR/pgbouncer.ini" <<EOF
+; lucia-core test pooler (scripts/backends.sh); regenerated on each start
+[databases]
+* = host=$HOST port=$PG_PORT
+
+[pgbouncer]
+listen_addr = $HOST
+listen_port = $PB_PORT
+unix_socket_dir =
+auth_type = scram-sha-256
+auth_file = $PB_DIR/userlist.txt
+pool_mode = transaction
+max_client_conn = 400
+default_pool_size = 20
+; asyncpg sends none of these, other drivers (psycopg, JDBC) do
+ignore_startup_parameters = extra_float_digits,search_path
+pidfile = $PB_DIR/pgbouncer.pid
+logfile = $PB_DIR/pgbouncer.log
+log_connections = 0
+log_disconnections = 0
+EOF
+    chmod 600 "$PB_DIR/userlist.txt" "$PB_DIR/pgbouncer.ini"
+    [ -z "$PG_RUNAS" ] || chown -R "$PG_RUNAS:" "$PB_DIR"
+}
+
+pb_login() {
+    PGPASSWORD=$DB_PASS "$PG_BIN/psql" -X -q -h "$HOST" -p "$PB_PORT" -U "$DB_USER" -d "$DB_NAME" \
+        -Atc 'SELECT 1' 2>/dev/null | grep -qx 1
+}
+
+pb_start() {
+    pg_start # PgBouncer's server, on the same state directory
+    pb_paths
+    if pb_running; then
+        log "pgbouncer: already running (pid $(pid_of "$PB_DIR/pgbouncer.pid"))"
+    else
+        port_open "$PB_PORT" && die "pgbouncer: port $PB_PORT is in use by another process"
+        pb_write_conf
+        rm -f "$PB_DIR/pgbouncer.pid"
+        local runas=()
+        [ -z "$PG_RUNAS" ] || runas=(runuser -u "$PG_RUNAS" --)
+        detached "$PB_DIR/pgbouncer.out" "${runas[@]}" pgbouncer -d -q "$PB_DIR/pgbouncer.ini" ||
+            { tail -n 20 "$PB_DIR/pgbouncer.log" >&2; die "pgbouncer did not start; see $PB_DIR/pgbouncer.log"; }
+    fi
+    wait_until "$TIMEOUT" pgbouncer "$PB_DIR/pgbouncer.log" pb_login
+    log "pgbouncer: ready on $HOST:$PB_PORT (transaction pooling, server $HOST:$PG_PORT)"
+}
+
+pb_stop() {
+    pg_setup_user
+    pb_paths
+    if pb_running; then
+        stop_pid "$PB_DIR/pgbouncer.pid" pgbouncer
+        log "pgbouncer: stopped"
+    fi
+}
+
+pb_version() { pgbouncer --version 2>/dev/null | head -n1 || true; }
 
 # --------------------------------------------------------------------------
 # MariaDB
@@ -593,6 +688,97 @@ rc_stop() {
 redis_version() { redis-server --version 2>/dev/null || true; }
 
 # --------------------------------------------------------------------------
+# Redis Sentinel: a primary, a replica, three sentinels
+
+SN_DIR="$STATE/redis-sentinel"
+
+sn_node_dirs() { printf '%s\n' "$SN_DIR/${SN_DATA_PORTS[0]}" "$SN_DIR/${SN_DATA_PORTS[1]}"; }
+sn_sentinel_dir() { printf '%s' "$SN_DIR/sentinel-$1"; }
+
+sn_all_running() {
+    local p
+    for p in "${SN_DATA_PORTS[@]}"; do pid_alive "$SN_DIR/$p/redis.pid" redis || return 1; done
+    for p in "${SN_PORTS[@]}"; do pid_alive "$(sn_sentinel_dir "$p")/sentinel.pid" redis || return 1; done
+}
+
+sn_primary() { # the address the sentinels agree on, "host port"
+    redis-cli -h "$HOST" -p "$1" sentinel get-master-addr-by-name "$SN_SERVICE" 2>/dev/null | tr '\n' ' '
+}
+
+sn_ok() { # every sentinel knows the primary, the replica and the two other sentinels
+    local p info
+    for p in "${SN_PORTS[@]}"; do
+        info=$(redis-cli -h "$HOST" -p "$p" info sentinel 2>/dev/null | tr -d '\r') || return 1
+        grep -q "name=$SN_SERVICE,status=ok,.*,slaves=1,sentinels=3" <<<"$info" || return 1
+    done
+}
+
+sn_write_sentinel_conf() { # PORT
+    local dir
+    dir=$(sn_sentinel_dir "$1")
+    mkdir -p "$dir"
+    # Sentinel rewrites this file as it learns; a start writes it afresh.
+    cat >"$dir/sentinel.conf" <<EOF
+# lucia-core test sentinel (scripts/backends.sh)
+bind $HOST
+port $1
+protected-mode no
+daemonize yes
+pidfile $dir/sentinel.pid
+logfile $dir/sentinel.log
+dir $dir
+sentinel resolve-hostnames no
+sentinel monitor $SN_SERVICE $HOST ${SN_DATA_PORTS[0]} 2
+sentinel down-after-milliseconds $SN_SERVICE 1000
+sentinel failover-timeout $SN_SERVICE 10000
+sentinel parallel-syncs $SN_SERVICE 1
+EOF
+}
+
+sn_start() {
+    if sn_all_running && sn_ok; then
+        log "redis-sentinel: already running (primary $(sn_primary "${SN_PORTS[0]}"))"
+        return 0
+    fi
+    sn_stop # a partial set (a test killed a node) is started again from scratch
+    rm -rf "$SN_DIR"
+    local p primary=${SN_DATA_PORTS[0]} replica=${SN_DATA_PORTS[1]}
+    for p in "${SN_DATA_PORTS[@]}" "${SN_PORTS[@]}"; do
+        port_open "$p" && die "redis-sentinel: port $p is in use by another process"
+    done
+    redis_node_start "$SN_DIR/$primary" "$primary" "redis-sentinel primary"
+    wait_until "$TIMEOUT" "redis-sentinel primary" "$SN_DIR/$primary/redis.log" redis_ping "$primary"
+    redis_write_conf "$SN_DIR/$replica" "$replica"
+    printf 'replicaof %s %s\n' "$HOST" "$primary" >>"$SN_DIR/$replica/redis.conf"
+    detached "$SN_DIR/$replica/redis.log" redis-server "$SN_DIR/$replica/redis.conf" ||
+        die "redis-sentinel replica failed to start; see $SN_DIR/$replica/redis.log"
+    wait_until "$TIMEOUT" "redis-sentinel replica" "$SN_DIR/$replica/redis.log" sn_replica_synced "$replica"
+    for p in "${SN_PORTS[@]}"; do
+        sn_write_sentinel_conf "$p"
+        detached "$(sn_sentinel_dir "$p")/sentinel.log" redis-sentinel "$(sn_sentinel_dir "$p")/sentinel.conf" ||
+            die "redis-sentinel: sentinel $p failed to start"
+    done
+    wait_until "$TIMEOUT" "redis-sentinel sentinels" "$(sn_sentinel_dir "${SN_PORTS[0]}")/sentinel.log" sn_ok
+    log "redis-sentinel: ready, sentinels on $HOST:${SN_PORTS[0]}-${SN_PORTS[2]}, primary $HOST:$primary, replica $HOST:$replica"
+}
+
+sn_replica_synced() {
+    redis-cli -h "$HOST" -p "$1" info replication 2>/dev/null | tr -d '\r' | grep -q '^master_link_status:up'
+}
+
+sn_stop() {
+    local p any=0 pidfile
+    for p in "${SN_PORTS[@]}"; do # sentinels first, so that they start no failover
+        pidfile="$(sn_sentinel_dir "$p")/sentinel.pid"
+        if pid_alive "$pidfile" redis; then stop_pid "$pidfile" "sentinel $p"; any=1; fi
+    done
+    for p in "${SN_DATA_PORTS[@]}"; do
+        if pid_alive "$SN_DIR/$p/redis.pid" redis; then stop_pid "$SN_DIR/$p/redis.pid" "redis $p"; any=1; fi
+    done
+    [ "$any" = 0 ] || log "redis-sentinel: stopped"
+}
+
+# --------------------------------------------------------------------------
 # MongoDB wire protocol: FerretDB v1 (SQLite backend), or mongod if on PATH
 
 FD_DIR="$STATE/ferretdb"
@@ -784,9 +970,11 @@ cmd_start() {
     for n in "${names[@]}"; do
         case $n in
         postgres) pg_start ;;
+        pgbouncer) pb_start ;;
         mariadb) my_start ;;
         redis) redis_start ;;
         redis-cluster) rc_start ;;
+        redis-sentinel) sn_start ;;
         ferretdb) fd_start ;;
         esac
     done
@@ -798,12 +986,15 @@ cmd_stop() {
     check_names "${names[@]}"
     lock_state
     find_pg_bin || true
+    # PgBouncer before its server.
+    case " ${names[*]} " in *" pgbouncer "*) pb_stop ;; esac
     for n in "${names[@]}"; do
         case $n in
         postgres) pg_stop ;;
         mariadb) my_stop ;;
         redis) redis_stop ;;
         redis-cluster) rc_stop ;;
+        redis-sentinel) sn_stop ;;
         ferretdb) fd_stop ;;
         esac
     done
@@ -831,6 +1022,17 @@ cmd_status() {
         redis)
             if pid_alive "$REDIS_DIR/redis.pid" redis; then pid=$(pid_of "$REDIS_DIR/redis.pid"); redis_ping "$REDIS_PORT" && st=running || st=starting; fi
             printf '%-14s %-8s %-8s %-22s %s\n' "$n" "$st" "$pid" "$HOST:$REDIS_PORT" "$(redis_version | cut -d' ' -f1-3) | $REDIS_DIR/redis.log"
+            ;;
+        pgbouncer)
+            pb_paths
+            if pb_running; then pid=$(pid_of "$PB_DIR/pgbouncer.pid"); port_open "$PB_PORT" && st=running || st=starting; fi
+            printf '%-14s %-8s %-8s %-22s %s\n' "$n" "$st" "$pid" "$HOST:$PB_PORT" "$(pb_version) | $PB_DIR/pgbouncer.log"
+            ;;
+        redis-sentinel)
+            if sn_all_running && sn_ok; then st=running
+            elif pid_alive "$(sn_sentinel_dir "${SN_PORTS[0]}")/sentinel.pid" redis; then st=degraded
+            fi
+            printf '%-14s %-8s %-8s %-22s %s\n' "$n" "$st" - "$HOST:${SN_PORTS[0]}-${SN_PORTS[2]}" "primary: $(sn_primary "${SN_PORTS[0]}") | $SN_DIR/*/*.log"
             ;;
         redis-cluster)
             local p pids=() up=0
@@ -863,6 +1065,9 @@ cmd_env() {
     printf 'export LUCIA_MONGODB_URL=%q\n' "$mongo_url"
     printf 'export LUCIA_REDIS_URL=%q\n' "redis://$HOST:$REDIS_PORT/0"
     printf 'export LUCIA_REDIS_CLUSTER_URL=%q\n' "redis://$HOST:${RC_PORTS[0]}"
+    printf 'export LUCIA_PGBOUNCER_URL=%q\n' "postgresql://$DB_USER:$DB_PASS@$HOST:$PB_PORT/$DB_NAME"
+    # The sentinels' addresses and the service name (not a URL redis-py parses by itself).
+    printf 'export LUCIA_REDIS_SENTINEL_URL=%q\n' "redis+sentinel://$HOST:${SN_PORTS[0]},$HOST:${SN_PORTS[1]},$HOST:${SN_PORTS[2]}/$SN_SERVICE"
 }
 
 usage() {

@@ -1,9 +1,13 @@
 """Where the tests find each database server.
 
-``backend_url(name)`` (names: postgres, mysql, mongodb, redis, redis-cluster) tries, in order:
+``backend_url(name)`` (names: postgres, mysql, mongodb, redis, redis-cluster, and two deployments:
+pgbouncer, PgBouncer in transaction mode before PostgreSQL; redis-sentinel, a primary, a replica and
+three sentinels, named by a ``redis+sentinel://HOST:PORT,.../SERVICE`` URL, see
+:func:`sentinel_addresses`) tries, in order:
 
 1. a URL in the environment (``LUCIA_POSTGRES_URL``, ``LUCIA_MYSQL_URL``, ``LUCIA_MONGODB_URL``,
-   ``LUCIA_REDIS_URL``, ``LUCIA_REDIS_CLUSTER_URL``); nothing else is probed then;
+   ``LUCIA_REDIS_URL``, ``LUCIA_REDIS_CLUSTER_URL``, ``LUCIA_PGBOUNCER_URL``,
+   ``LUCIA_REDIS_SENTINEL_URL``); nothing else is probed then;
 2. a throwaway container through testcontainers when a Docker engine answers a ping: ``postgres:16``,
    ``mariadb:11``, ``mongo:7``, ``redis:7``. Not for redis-cluster: a cluster's nodes announce their
    own addresses, which Docker's port mapping hides, so there is no single-image cluster a client on
@@ -51,6 +55,8 @@ ENV_VARS = {
     "mongodb": "LUCIA_MONGODB_URL",
     "redis": "LUCIA_REDIS_URL",
     "redis-cluster": "LUCIA_REDIS_CLUSTER_URL",
+    "pgbouncer": "LUCIA_PGBOUNCER_URL",
+    "redis-sentinel": "LUCIA_REDIS_SENTINEL_URL",
 }
 
 #: Backend name -> its name for ``scripts/backends.sh``.
@@ -60,7 +66,11 @@ SCRIPT_NAMES = {
     "mongodb": "ferretdb",
     "redis": "redis",
     "redis-cluster": "redis-cluster",
+    "pgbouncer": "pgbouncer",
+    "redis-sentinel": "redis-sentinel",
 }
+#: What ``scripts/backends.sh start NAME`` starts besides NAME (stopped with it).
+ALSO_STARTED = {"pgbouncer": ("postgres",)}
 
 HOW_TO_GET_ONE = (
     'start one with `scripts/backends.sh start {script_name}` then `eval "$(scripts/backends.sh env)"`, '
@@ -78,9 +88,14 @@ PORTS: dict[str, tuple[str, tuple[int, ...]]] = {
     "mongodb": ("LUCIA_MONGODB_PORT", (0, 10)),  # + FerretDB's debug listener
     "redis": ("LUCIA_REDIS_PORT", (0,)),
     "redis-cluster": ("LUCIA_REDIS_CLUSTER_PORT", (0, 1, 2, 10000, 10001, 10002)),  # 3 nodes + buses
+    "pgbouncer": ("LUCIA_PGBOUNCER_PORT", (0,)),
+    "redis-sentinel": ("LUCIA_REDIS_SENTINEL_PORT", (0, 1, 2, 10, 11)),  # 3 sentinels, primary, replica
 }
 #: The script's default ports: left to the shared servers even while they are down.
-DEFAULT_PORTS = frozenset({54329, 33069, 63799, 7001, 7002, 7003, 17001, 17002, 17003, 27019, 27029})
+DEFAULT_PORTS = frozenset(
+    {54329, 33069, 63799, 7001, 7002, 7003, 17001, 17002, 17003, 27019, 27029, 64329}
+    | {26379, 26380, 26381, 26389, 26390}
+)
 
 #: Seconds for ``scripts/backends.sh start`` / ``stop`` (the script has its own per-server timeout).
 SCRIPT_TIMEOUT = 300
@@ -96,6 +111,18 @@ class Found:
 
     url: str | None
     notes: list[str] = field(default_factory=list)
+
+
+def sentinel_addresses(url: str) -> tuple[list[tuple[str, int]], str]:
+    """The sentinels' ``(host, port)`` and the service name of a ``redis+sentinel://`` URL."""
+    match = re.fullmatch(r"redis\+sentinel://([^/]+)/([^/]+)/?", url)
+    if match is None:
+        raise ValueError(f"not a redis+sentinel://HOST:PORT,.../SERVICE URL: {url!r}")
+    addresses = []
+    for address in match[1].split(","):
+        host, _, port = address.rpartition(":")
+        addresses.append((host.strip("[]"), int(port)))
+    return addresses, match[2]
 
 
 def _required(name: str) -> bool:
@@ -284,8 +311,10 @@ def binaries_missing(name: str) -> str | None:
     Mirrors the script's own checks (``ensure_packages``, ``fd_find_bin``), which install what is missing.
     """
     tools = ["bash", "flock", "setsid", "timeout"]
-    if name == "postgres":
+    if name in ("postgres", "pgbouncer"):
         tools.append("psql")
+        if name == "pgbouncer":
+            tools.append("pgbouncer")
         if os.geteuid() == 0:
             tools.append("runuser")  # postgres refuses root: the script runs it as user `postgres`
         bin_dir = _postgres_bin()
@@ -298,6 +327,8 @@ def binaries_missing(name: str) -> str | None:
         tools += ["mariadbd", "mariadb-install-db", "mariadb", "mariadb-admin"]
     elif name in ("redis", "redis-cluster"):
         tools += ["redis-server", "redis-cli"]
+    elif name == "redis-sentinel":
+        tools += ["redis-server", "redis-cli", "redis-sentinel"]
     elif name == "mongodb":
         server = os.environ.get("LUCIA_MONGODB_SERVER", "auto")
         if server == "mongod" or (server == "auto" and shutil.which("mongod")):
@@ -331,6 +362,13 @@ def free_port(offsets: tuple[int, ...] = (0,)) -> int:
     raise RuntimeError(f"no free ports on 127.0.0.1 for offsets {offsets}")
 
 
+def choose_ports(name: str, env: dict[str, str]) -> None:
+    """Free ports in ``env`` for the script's servers of ``name`` (and what it starts with it)."""
+    for server in (name, *ALSO_STARTED.get(name, ())):
+        variable, offsets = PORTS[server]
+        env[variable] = str(free_port(offsets))
+
+
 def _run_script(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [BASH, str(SCRIPT), *args],
@@ -357,7 +395,7 @@ def parse_env(text: str) -> dict[str, str]:
 def stop_script_server(name: str, state_dir: str, env: dict[str, str]) -> None:
     """``scripts/backends.sh stop`` a server started in ``state_dir``, then remove that directory."""
     with contextlib.suppress(OSError, subprocess.SubprocessError):
-        _run_script(["stop", SCRIPT_NAMES[name]], env)
+        _run_script(["stop", SCRIPT_NAMES[name], *ALSO_STARTED.get(name, ())], env)
     state = Path(state_dir)
     if state.is_dir():
         for entry in state.iterdir():  # postgres' data may live elsewhere, linked from the state dir
@@ -435,7 +473,6 @@ def from_binaries(name: str, notes: list[str]) -> str | None:
         notes.append(f"binaries: {reason}")
         return None
     script_name = SCRIPT_NAMES[name]
-    port_var, offsets = PORTS[name]
     state_dir = Path(tempfile.mkdtemp(prefix=f"lucia-{script_name}-"))
     state_dir.chmod(0o711)  # as root the script runs postgres as user `postgres`: it must get through
     managed = {*ENV_VARS.values(), *(var for var, _ in PORTS.values())}
@@ -447,12 +484,13 @@ def from_binaries(name: str, notes: list[str]) -> str | None:
     atexit.register(server.stop)
     try:
         for attempt in range(3):
-            env[port_var] = str(free_port(offsets))
+            choose_ports(name, env)
             server.watch()
             result = _run_script(["start", script_name], env)
             if result.returncode == 0:
                 break
-            _run_script(["stop", script_name], env)  # what did start (e.g. 2 of 3 cluster nodes)
+            # what did start (e.g. 2 of 3 cluster nodes)
+            _run_script(["stop", script_name, *ALSO_STARTED.get(name, ())], env)
             if "in use" not in result.stderr or attempt == 2:  # retry only a port taken meanwhile
                 tail = " | ".join(result.stderr.strip().splitlines()[-3:])
                 notes.append(f"binaries: `scripts/backends.sh start {script_name}` failed: {tail}")

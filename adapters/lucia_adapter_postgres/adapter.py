@@ -17,6 +17,8 @@ except ImportError as error:  # pragma: no cover - exercised in a test with asyn
 from lucia_core.database import KeyRow, SessionRow, UserRow
 from lucia_core.errors import LuciaError
 
+from .pooler import checked_pool
+
 #: Lucia v2's default table names.
 DEFAULT_TABLES: Mapping[str, str] = {
     "user": "auth_user",
@@ -169,7 +171,8 @@ class PostgresAdapter:
 
     def __init__(self, pool: asyncpg.Pool, *, tables: Mapping[str, str] | None = None) -> None:
         names = _table_names(tables)
-        self._pool = pool
+        # Checked once, at the first call, for a pooler that needs statement_cache_size=0.
+        self._pool = checked_pool(pool, on_checked=lambda: setattr(self, "_pool", pool))
         self._user = _quote_table(names["user"])
         self._key = _quote_table(names["key"])
         self._session = _quote_table(names["session"])

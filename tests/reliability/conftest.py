@@ -29,8 +29,9 @@ from tests.reliability.deployments import (
     sqlite_deployment,
 )
 
-#: Backends storing users and keys (Redis: its users are in PostgreSQL).
-USER_BACKENDS = ["sqlite", "postgres", "mysql", "mongodb", "redis"]
+#: Backends storing users and keys (Redis: its users are in PostgreSQL; pgbouncer: PostgreSQL
+#: through PgBouncer in transaction pooling mode, the pools without asyncpg's statement cache).
+USER_BACKENDS = ["sqlite", "postgres", "pgbouncer", "mysql", "mongodb", "redis"]
 #: Backends storing sessions.
 SESSION_BACKENDS = [*USER_BACKENDS, "redis-cluster"]
 
@@ -65,6 +66,9 @@ async def deployment(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIte
             yield await stack.enter_async_context(sqlite_deployment(tmp_path))
         elif name == "postgres":
             yield await stack.enter_async_context(postgres_deployment(backend_url("postgres")))
+        elif name == "pgbouncer":
+            url = backend_url("pgbouncer")
+            yield await stack.enter_async_context(postgres_deployment(url, statement_cache_size=0))
         elif name == "mysql":
             yield await stack.enter_async_context(mysql_deployment(backend_url("mysql")))
         elif name == "mongodb":

@@ -131,7 +131,8 @@ class PostgresRaw:
         self.schema = schema
 
     async def _rows(self, sql: str, *parameters: Any) -> list[dict[str, Any]]:
-        connection = await asyncpg.connect(self.url)
+        # No statement cache: the URL may be PgBouncer's, in transaction pooling mode.
+        connection = await asyncpg.connect(self.url, statement_cache_size=0)
         try:
             return [dict(record.items()) for record in await connection.fetch(sql, *parameters)]
         finally:

@@ -26,7 +26,7 @@ from tests.backends import (
     SCRIPT_TIMEOUT,
     ScriptServer,
     binaries_missing,
-    free_port,
+    choose_ports,
     parse_env,
 )
 
@@ -74,9 +74,8 @@ class PrivateServer:
 
     def open(self) -> str:
         """Start the server the first time (retrying on ports taken meanwhile); its URL."""
-        port_variable, offsets = PORTS[self.name]
         for attempt in range(3):
-            self.env[port_variable] = str(free_port(offsets))
+            choose_ports(self.name, self.env)
             self._server.watch()
             result = self._script("start")
             if result.returncode == 0:
