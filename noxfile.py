@@ -18,8 +18,11 @@ BENCH_DEPS = [
     "fastapi-users-db-sqlalchemy>=6",
     "sqlalchemy[asyncio]>=2",
 ]
-#: Every backend with a conformance run; each has a folder tests/conformance/<name> with its conftest.
-BACKENDS = ["sqlite", "postgres", "mysql", "mongodb", "redis", "redis-cluster"]
+#: Every backend with a conformance run; each has a folder tests/conformance/<name> with its conftest
+#: (or the folder FOLDERS names). pgbouncer: PostgreSQL behind PgBouncer's transaction pooling;
+#: redis-sentinel: a Sentinel-managed client of a primary with a replica.
+BACKENDS = ["sqlite", "postgres", "mysql", "mongodb", "redis", "redis-cluster", "pgbouncer", "redis-sentinel"]
+FOLDERS = {"redis-sentinel": "redis_sentinel"}
 
 nox.options.sessions = [
     "lint",
@@ -68,7 +71,7 @@ def _conformance_session(backend: str) -> None:
         """The shared adapter conformance suite against one backend, run as a user would run it
         (plus the adapter's own tests kept in the same folder)."""
         session.install("-e", ".[all,frameworks]", *TEST_DEPS)
-        session.chdir(f"tests/conformance/{backend}")
+        session.chdir(f"tests/conformance/{FOLDERS.get(backend, backend)}")
         session.run("pytest", "--pyargs", "lucia_conformance", "--rootdir=.", ".", *session.posargs)
 
 

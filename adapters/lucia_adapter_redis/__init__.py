@@ -14,5 +14,6 @@ The keys are Lucia v2's (``schemas/redis.md``): ``session:{session_id}`` (the ro
 """
 
 from .adapter import DEFAULT_PREFIXES, RedisSessionAdapter, redis_session_adapter
+from .replication import ReplicationTimeoutError
 
-__all__ = ["DEFAULT_PREFIXES", "RedisSessionAdapter", "redis_session_adapter"]
+__all__ = ["DEFAULT_PREFIXES", "RedisSessionAdapter", "ReplicationTimeoutError", "redis_session_adapter"]

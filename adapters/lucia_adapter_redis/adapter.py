@@ -26,6 +26,8 @@ except ImportError as error:  # pragma: no cover - exercised in a test with redi
 
 from lucia_core.database import SessionRow
 
+from .replication import ReplicaWait
+
 #: Lucia v2's default key prefixes; a key is ``f"{prefix}:{id}"``.
 DEFAULT_PREFIXES: Mapping[str, str] = {"session": "session", "user_sessions": "user_sessions"}
 
@@ -130,7 +132,14 @@ class RedisSessionAdapter:
     ``AUTH_INVALID_USER_ID``. Driver errors propagate as redis-py exceptions.
     """
 
-    def __init__(self, client: Redis | RedisCluster, *, prefixes: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        client: Redis | RedisCluster,
+        *,
+        prefixes: Mapping[str, str] | None = None,
+        wait_for_replicas: int = 0,
+        wait_timeout: float = 1.0,
+    ) -> None:
         names = dict(DEFAULT_PREFIXES)
         if prefixes is not None:
             unknown = set(prefixes) - set(DEFAULT_PREFIXES)
@@ -145,6 +154,13 @@ class RedisSessionAdapter:
         self._initializing = asyncio.Lock()
         self._session_prefix = names["session"]
         self._user_sessions_prefix = names["user_sessions"]
+        self._wait: ReplicaWait | None = None
+        if wait_for_replicas:
+            if self._cluster:
+                raise ValueError(
+                    "wait_for_replicas needs one primary (standalone or Sentinel), not a RedisCluster"
+                )
+            self._wait = ReplicaWait(wait_for_replicas, wait_timeout)
 
     def __repr__(self) -> str:
         return (
@@ -169,7 +185,13 @@ class RedisSessionAdapter:
 
     def _pipeline(self) -> AnyPipeline:
         """MULTI/EXEC on a single node; on a cluster a plain pipeline (keys span slots)."""
-        return self._client.pipeline(transaction=not self._cluster)
+        # With a ReplicaWait, _execute adds MULTI/EXEC itself, then WAIT.
+        return self._client.pipeline(transaction=not self._cluster and self._wait is None)
+
+    async def _execute(self, pipe: AnyPipeline) -> list[Any]:
+        if self._wait is not None and isinstance(pipe, Pipeline):
+            return await self._wait.execute(pipe)
+        return await pipe.execute()
 
     def _track(self, pipe: AnyPipeline, user_id: str, session_id: str, expires: int) -> None:
         """Queue: add the id to the user's set; let the set live until its last session's end.
@@ -233,7 +255,9 @@ class RedisSessionAdapter:
         expires = _expires(session)
         key, value = self._session_key(session_id), _dump(session)
         if expires <= _now_ms():
-            await self._client.delete(key)
+            pipe = self._pipeline()
+            pipe.delete(key)
+            await self._execute(pipe)
             return
         if self._cluster:
             await self._client.set(key, value, pxat=expires)
@@ -242,7 +266,7 @@ class RedisSessionAdapter:
             pipe = self._pipeline()
             pipe.set(key, value, pxat=expires)
         self._track(pipe, user_id, session_id, expires)
-        await pipe.execute()
+        await self._execute(pipe)
 
     async def update_session(self, session_id: str, partial_session: Mapping[str, Any]) -> None:
         """Set the named fields of the session's JSON, leaving the others byte for byte; a
@@ -260,7 +284,11 @@ class RedisSessionAdapter:
             raise ValueError("update_session cannot change a session's id")
         expires = _expires(partial_session) if "idle_expires" in partial_session else None
         fields = [_json(item) for pair in partial_session.items() for item in pair]
-        stored = await self._client.eval(_MERGE, 1, self._session_key(session_id), *fields)
+        key = self._session_key(session_id)
+        if self._wait is not None and isinstance(self._client, Redis):
+            stored = await self._wait.evaluate(self._client, _MERGE, 1, key, *fields)
+        else:
+            stored = await self._client.eval(_MERGE, 1, key, *fields)
         if stored is None:
             return
         old = _load(stored)
@@ -276,7 +304,7 @@ class RedisSessionAdapter:
         if expires > _now_ms():
             self._track(pipe, user_id, session_id, expires)
         if len(pipe):
-            await pipe.execute()
+            await self._execute(pipe)
 
     async def delete_session(self, session_id: str) -> None:
         """Delete the session and remove its id from the user's set; a missing one is a no-op."""
@@ -290,7 +318,7 @@ class RedisSessionAdapter:
         pipe.delete(key)
         if user_id is not None:
             pipe.srem(self._user_key(user_id), session_id)
-        await pipe.execute()
+        await self._execute(pipe)
 
     async def delete_sessions_by_user_id(self, user_id: str) -> None:
         """Delete every session in the user's set, and those ids from the set.
@@ -306,16 +334,29 @@ class RedisSessionAdapter:
         for session_id in session_ids:
             pipe.delete(self._session_key(session_id))
         pipe.srem(user_key, *session_ids)
-        await pipe.execute()
+        await self._execute(pipe)
 
 
 def redis_session_adapter(
-    client: Redis | RedisCluster, *, prefixes: Mapping[str, str] | None = None
+    client: Redis | RedisCluster,
+    *,
+    prefixes: Mapping[str, str] | None = None,
+    wait_for_replicas: int = 0,
+    wait_timeout: float = 1.0,
 ) -> RedisSessionAdapter:
     """Create a :class:`RedisSessionAdapter` over a ``redis.asyncio.Redis`` or ``RedisCluster``.
 
-    The client may decode responses or not. ``prefixes`` may rename either key prefix,
-    ``{"session": ..., "user_sessions": ...}`` (defaults ``session`` and ``user_sessions``, as
-    in Lucia v2); a key is ``f"{prefix}:{id}"``. Raises ValueError for an unknown prefix key.
+    The client may decode responses or not, and may be Sentinel-managed
+    (``redis.asyncio.sentinel.Sentinel(...).master_for(service)``: it follows a failover).
+    ``prefixes`` may rename either key prefix, ``{"session": ..., "user_sessions": ...}``
+    (defaults ``session`` and ``user_sessions``, as in Lucia v2); a key is ``f"{prefix}:{id}"``.
+    Raises ValueError for an unknown prefix key.
+
+    ``wait_for_replicas=N`` (one primary only, not a cluster) makes each write wait until N
+    replicas have it, at most ``wait_timeout`` seconds (Redis ``WAIT``, same round trip), else
+    raise :class:`~lucia_adapter_redis.ReplicationTimeoutError`: see
+    :mod:`lucia_adapter_redis.replication`.
     """
-    return RedisSessionAdapter(client, prefixes=prefixes)
+    return RedisSessionAdapter(
+        client, prefixes=prefixes, wait_for_replicas=wait_for_replicas, wait_timeout=wait_timeout
+    )

@@ -51,6 +51,11 @@ class PrivateServer:
         self.url = ""
 
     @property
+    def state_dir(self) -> Path:
+        """The script's state directory for this server."""
+        return self._server.state_dir
+
+    @property
     def env(self) -> dict[str, str]:
         """The script's environment for this server (state directory, port)."""
         return self._server.env
