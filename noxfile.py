@@ -79,6 +79,27 @@ for _backend in BACKENDS:
     _conformance_session(_backend)
 
 
+#: The backends whose servers run in containers (scripts/containers.sh builds their images).
+CONTAINER_BACKENDS = ["postgres", "mysql", "mongodb", "redis", "redis-cluster"]
+SERVER_URLS = ["LUCIA_POSTGRES_URL", "LUCIA_MYSQL_URL", "LUCIA_MONGODB_URL", "LUCIA_REDIS_URL"]
+
+
+@nox.session(name="conformance-containers")
+def conformance_containers(session: nox.Session) -> None:
+    """The conformance suite for every server backend, each server a container that testcontainers
+    starts from LUCIA_*_IMAGE (default: the official images), and the container helper's own tests.
+    Servers only from containers: no URL from the environment, no server binaries. Needs a Docker
+    engine: ``scripts/containers.sh run ./dev -s conformance-containers`` brings a private one with
+    images built here."""
+    session.install("-e", ".[all,frameworks]", *TEST_DEPS)
+    env = dict.fromkeys([*SERVER_URLS, "LUCIA_REDIS_CLUSTER_URL"], "")
+    env.update(LUCIA_BACKENDS_FROM="docker", LUCIA_REQUIRE_BACKENDS="all")
+    session.run("pytest", "tests/containers", *session.posargs, env=env)
+    for backend in CONTAINER_BACKENDS:
+        session.chdir(f"{session.invoked_from}/tests/conformance/{backend}")
+        session.run("pytest", "--pyargs", "lucia_conformance", "--rootdir=.", ".", *session.posargs, env=env)
+
+
 @nox.session
 def quickstart(session: nox.Session) -> None:
     """The README's quickstart, on an SQLite file in a temporary folder."""

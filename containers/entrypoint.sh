@@ -116,7 +116,10 @@ run_mariadb() {
         # Run once, before the server takes connections: one statement per line.
         init=/var/lib/mysql-init.sql
         {
-            echo "DELETE FROM mysql.global_priv WHERE User = '';"
+            # Anonymous users, and the root accounts the installer made per host name and address
+            # (a password-less root@127.0.0.1 would win over root@'%').
+            echo "DELETE FROM mysql.global_priv WHERE User = '' OR (User = 'root' AND Host <> 'localhost');"
+            echo "FLUSH PRIVILEGES;"
             echo "ALTER USER 'root'@'localhost' IDENTIFIED BY $(sql_quote "$root_password");"
             if [ "$root_host" != localhost ]; then
                 echo "CREATE USER IF NOT EXISTS 'root'@$(sql_quote "$root_host") IDENTIFIED BY $(sql_quote "$root_password");"

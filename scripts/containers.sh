@@ -309,6 +309,8 @@ commit_image() {
     shift 5
     local id change=() p e
     id=$(dk create --label "$LABEL=build" "$base" /bin/true 2>/dev/null)
+    # shellcheck disable=SC2064 # the id now
+    trap "dk rm -f $id >/dev/null 2>&1" RETURN
     dk cp "$ENTRYPOINT" "$id:/usr/local/bin/lucia-entrypoint"
     if [ "$name" = ferretdb ]; then dk cp "$(ferretdb_bin)" "$id:/usr/local/bin/ferretdb"; fi
     change+=(-c 'ENTRYPOINT ["/usr/local/bin/lucia-entrypoint"]' -c "CMD [\"$cmd\"]")
@@ -316,7 +318,6 @@ commit_image() {
     for p in $ports; do change+=(-c "EXPOSE $p/tcp"); done
     for e in "$@"; do change+=(-c "ENV $e"); done
     dk commit "${change[@]}" "$id" "lucia-$name:$tag" >/dev/null
-    dk rm -f "$id" >/dev/null
 }
 
 image_tag() { # NAME: the digest of every input of that image

@@ -8,10 +8,13 @@ three sentinels, named by a ``redis+sentinel://HOST:PORT,.../SERVICE`` URL, see
 1. a URL in the environment (``LUCIA_POSTGRES_URL``, ``LUCIA_MYSQL_URL``, ``LUCIA_MONGODB_URL``,
    ``LUCIA_REDIS_URL``, ``LUCIA_REDIS_CLUSTER_URL``, ``LUCIA_PGBOUNCER_URL``,
    ``LUCIA_REDIS_SENTINEL_URL``); nothing else is probed then;
-2. a throwaway container through testcontainers when a Docker engine answers a ping: ``postgres:16``,
-   ``mariadb:11``, ``mongo:7``, ``redis:7``. Not for redis-cluster: a cluster's nodes announce their
-   own addresses, which Docker's port mapping hides, so there is no single-image cluster a client on
-   the host can follow; the cluster goes on to step 3;
+2. a throwaway container through testcontainers when a Docker engine answers a ping, started by
+   ``lucia_conformance.servers`` (the helper users get for their own adapters) from the image in
+   ``LUCIA_POSTGRES_IMAGE``, ``LUCIA_MYSQL_IMAGE``, ``LUCIA_MONGODB_IMAGE``, ``LUCIA_REDIS_IMAGE``,
+   ``LUCIA_REDIS_CLUSTER_IMAGE`` (``scripts/containers.sh env`` names locally built ones), by default
+   ``postgres:16``, ``mariadb:11``, ``mongo:7``, ``redis:7`` (the cluster: three nodes in one
+   container, each port published on the same number, on 127.0.0.1 only). Not for the two
+   deployments (pgbouncer, redis-sentinel), which go on to step 3;
 3. servers started from binaries already on the machine by ``scripts/backends.sh start`` in a
    temporary state directory on free loopback ports; only when every binary the script needs is
    present (checked here first), so the script never reaches its install path;
@@ -22,7 +25,13 @@ The URLs have the form ``scripts/backends.sh env`` prints (user, password and da
 The answer for each backend is cached for the process, so a test session starts at most one server
 per backend; what it started is stopped at interpreter exit (atexit), and a small watchdog process
 stops the script-started servers and removes their directory should the interpreter die without
-running atexit (SIGKILL, SIGTERM). testcontainers' own reaper (Ryuk) does the same for containers.
+running atexit (SIGKILL, SIGTERM). Containers are stopped at exit too; where testcontainers' reaper
+(Ryuk) is disabled, as in CI (no image can be pulled), ``scripts/containers.sh stop`` removes what is
+left with the engine itself.
+
+``LUCIA_BACKENDS_FROM`` (a comma-separated subset of ``url``, ``docker``, ``binaries``; default
+all three) limits the steps: ``nox -s conformance-containers`` sets ``docker``, so that every server
+comes from a container or the run fails.
 """
 
 from __future__ import annotations
@@ -41,12 +50,13 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 import pytest
+
+from lucia_conformance import servers
 
 #: Backend name -> the environment variable holding its URL.
 ENV_VARS = {
@@ -134,60 +144,8 @@ def _required(name: str) -> bool:
 # step 2: a container through testcontainers
 
 
-@dataclass(frozen=True)
-class ContainerSpec:
-    image: str
-    port: int
-    env: dict[str, str]
-    #: Run in the container until it exits 0 with ``expect`` in its output: the server is ready (and set up).
-    ready: list[str]
-    expect: str
-    url: str  # str.format with host and port
-
-
-_MARIADB_ROOT_PASSWORD = "lucia-root"
-CONTAINERS = {
-    "postgres": ContainerSpec(
-        "postgres:16",
-        5432,
-        {"POSTGRES_USER": "lucia", "POSTGRES_PASSWORD": "lucia", "POSTGRES_DB": "lucia"},
-        # Over TCP: the image's first-run server listens on the socket only.
-        ["sh", "-c", "PGPASSWORD=lucia psql -h 127.0.0.1 -U lucia -d lucia -Atc 'SELECT 1'"],
-        "1",
-        "postgresql://lucia:lucia@{host}:{port}/lucia",
-    ),
-    "mysql": ContainerSpec(
-        "mariadb:11",
-        3306,
-        {
-            "MARIADB_ROOT_PASSWORD": _MARIADB_ROOT_PASSWORD,
-            "MARIADB_DATABASE": "lucia",
-            "MARIADB_USER": "lucia",
-            "MARIADB_PASSWORD": "lucia",
-        },
-        # Over TCP (the first-run server skips networking); the tests create `lucia_test_<random>`.
-        [
-            "mariadb",
-            "-h",
-            "127.0.0.1",
-            "-uroot",
-            f"-p{_MARIADB_ROOT_PASSWORD}",
-            "-e",
-            "GRANT ALL PRIVILEGES ON `lucia\\_%`.* TO 'lucia'@'%'; SELECT 'granted'",
-        ],
-        "granted",
-        "mysql://lucia:lucia@{host}:{port}/lucia",
-    ),
-    "mongodb": ContainerSpec(
-        "mongo:7",
-        27017,
-        {},
-        ["mongosh", "--quiet", "--eval", "db.runCommand({ping: 1}).ok"],
-        "1",
-        "mongodb://{host}:{port}/lucia",
-    ),
-    "redis": ContainerSpec("redis:7", 6379, {}, ["redis-cli", "ping"], "PONG", "redis://{host}:{port}/0"),
-}
+#: The containers of step 2, per backend (``lucia_conformance.servers``: the same helper users get).
+CONTAINERS = servers.CONTAINERS
 
 
 @functools.cache
@@ -217,51 +175,19 @@ def docker_unreachable() -> str | None:
     return None
 
 
-def _stop_container(container: Any) -> None:
-    with contextlib.suppress(Exception):
-        container.stop()
-
-
-def _start_container(spec: ContainerSpec) -> str:
-    from testcontainers.core.container import DockerContainer
-
-    container = DockerContainer(spec.image)
-    for key, value in spec.env.items():
-        container.with_env(key, value)
-    container.with_exposed_ports(spec.port)
-    atexit.register(_stop_container, container)
-    try:
-        container.start()
-        deadline = time.monotonic() + CONTAINER_TIMEOUT
-        while True:
-            code, output = container.exec(spec.ready)
-            text = output.decode(errors="replace") if isinstance(output, bytes) else str(output)
-            if code == 0 and spec.expect in text:
-                break
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"not ready after {CONTAINER_TIMEOUT}s: {text.strip()[-300:]}")
-            time.sleep(CONTAINER_POLL)
-        host = container.get_container_host_ip()
-        port = container.get_exposed_port(spec.port)
-    except BaseException:
-        _stop_container(container)
-        raise
-    return spec.url.format(host=host, port=port)
-
-
 def from_docker(name: str, notes: list[str]) -> str | None:
-    spec = CONTAINERS.get(name)
-    if spec is None:
-        notes.append("docker: not for a Redis cluster (Docker's port mapping hides the nodes' addresses)")
+    if name not in CONTAINERS:
+        notes.append(f"docker: no container for {name}")
         return None
     reason = docker_unreachable()
     if reason is not None:
         notes.append(f"docker: {reason}")
         return None
+    image = servers.image(name)
     try:
-        return _start_container(spec)
+        return servers.start_container(name).url  # stopped at exit (atexit)
     except Exception as error:
-        notes.append(f"docker: {spec.image} did not start ({type(error).__name__}: {str(error)[:300]})")
+        notes.append(f"docker: {image} did not start ({type(error).__name__}: {str(error)[:300]})")
         return None
 
 
@@ -515,13 +441,31 @@ def from_binaries(name: str, notes: list[str]) -> str | None:
 # --------------------------------------------------------------------------------------------------
 
 
+STEPS = ("url", "docker", "binaries")
+
+
+def _steps() -> set[str]:
+    """The steps ``LUCIA_BACKENDS_FROM`` allows (all when unset)."""
+    wanted = {item.strip() for item in os.environ.get("LUCIA_BACKENDS_FROM", "").split(",") if item.strip()}
+    unknown = wanted - set(STEPS)
+    if unknown:
+        raise ValueError(f"LUCIA_BACKENDS_FROM: unknown steps {sorted(unknown)} (use {', '.join(STEPS)})")
+    return wanted or set(STEPS)
+
+
 def discover(name: str) -> Found:
-    """Steps 1-3, uncached."""
-    url = os.environ.get(ENV_VARS[name])
+    """Steps 1-3 (those ``LUCIA_BACKENDS_FROM`` allows), uncached."""
+    steps = _steps()
+    url = os.environ.get(ENV_VARS[name]) if "url" in steps else None
     if url:
         return Found(url)
     notes: list[str] = []
-    url = from_docker(name, notes) or from_binaries(name, notes)
+    if "docker" in steps:
+        url = from_docker(name, notes)
+    if url is None and "binaries" in steps:
+        url = from_binaries(name, notes)
+    if steps != set(STEPS):
+        notes.append(f"LUCIA_BACKENDS_FROM={os.environ['LUCIA_BACKENDS_FROM']}")
     return Found(url, notes)
 
 
