@@ -32,8 +32,9 @@
 # IP forwarding, no masquerading: containers reach nothing outside) and publishes ports on
 # 127.0.0.1 only (--ip 127.0.0.1), so it never collides with another dockerd on the machine.
 #
-# Env overrides: LUCIA_CONTAINERS_DIR, LUCIA_CONTAINERS_CACHE, LUCIA_DOCKER_BRIDGE_CIDR
-# (default 10.213.0.1/24: the engine's bridge), LUCIA_CONTAINERS_SUITE (default: this machine's
+# Env overrides: LUCIA_CONTAINERS_DIR, LUCIA_CONTAINERS_CACHE, LUCIA_DOCKER_BRIDGE_CIDR (the
+# engine's bridge; default 10.213.N.1/24, N from the state directory's digest, the next unused
+# one if another interface has it), LUCIA_CONTAINERS_SUITE (default: this machine's
 # Debian codename), LUCIA_BACKENDS_NO_INSTALL=1 (fail instead of installing packages).
 set -Eeuo pipefail
 
@@ -42,7 +43,6 @@ STATE=${LUCIA_CONTAINERS_DIR:-$REPO/.containers}
 case $STATE in /*) ;; *) STATE=$PWD/$STATE ;; esac
 CACHE=${LUCIA_CONTAINERS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/lucia-core/containers}
 ENTRYPOINT=$REPO/containers/entrypoint.sh
-BRIDGE_CIDR=${LUCIA_DOCKER_BRIDGE_CIDR:-10.213.0.1/24}
 # Interface names have at most 15 characters; one per state directory.
 BRIDGE=lucia$(printf '%s' "$STATE" | md5sum | cut -c1-8)
 # What the root file system holds (bump BASE_FORMAT when the way it is made changes).
@@ -130,10 +130,26 @@ engine_running() {
 }
 engine_answers() { dk version --format '{{.Server.Version}}' >/dev/null 2>&1; }
 
+bridge_cidr() { # a /24 no other interface of this machine uses
+    if [ -n "${LUCIA_DOCKER_BRIDGE_CIDR:-}" ]; then echo "$LUCIA_DOCKER_BRIDGE_CIDR"; return; fi
+    local n i used
+    n=$((16#$(printf '%s' "$STATE" | md5sum | cut -c1-2)))
+    used=$(ip -4 -o addr show | awk '{print $4}')
+    for ((i = 0; i < 256; i++)); do
+        if ! grep -q "^10\.213\.$(((n + i) % 256))\." <<<"$used"; then
+            echo "10.213.$(((n + i) % 256)).1/24"
+            return
+        fi
+    done
+    die "no free 10.213.N.0/24 for the engine's bridge: set LUCIA_DOCKER_BRIDGE_CIDR"
+}
+
 bridge_up() {
     if ! ip link show "$BRIDGE" >/dev/null 2>&1; then
+        local cidr
+        cidr=$(bridge_cidr)
         as_root ip link add name "$BRIDGE" type bridge
-        as_root ip addr add "$BRIDGE_CIDR" dev "$BRIDGE"
+        as_root ip addr add "$cidr" dev "$BRIDGE"
     fi
     as_root ip link set "$BRIDGE" up
 }
@@ -307,17 +323,20 @@ image_exists() { dk image inspect "$1" >/dev/null 2>&1; }
 commit_image() {
     local name=$1 tag=$2 base=$3 cmd=$4 ports=$5
     shift 5
-    local id change=() p e
-    id=$(dk create --label "$LABEL=build" "$base" /bin/true 2>/dev/null)
-    # shellcheck disable=SC2064 # the id now
-    trap "dk rm -f $id >/dev/null 2>&1" RETURN
-    dk cp "$ENTRYPOINT" "$id:/usr/local/bin/lucia-entrypoint"
-    if [ "$name" = ferretdb ]; then dk cp "$(ferretdb_bin)" "$id:/usr/local/bin/ferretdb"; fi
+    local id change=() p e binary=""
+    [ "$name" != ferretdb ] || binary=$(ferretdb_bin)
     change+=(-c 'ENTRYPOINT ["/usr/local/bin/lucia-entrypoint"]' -c "CMD [\"$cmd\"]")
     change+=(-c "LABEL $LABEL=$name" -c "ENV LUCIA_SERVER=$cmd")
     for p in $ports; do change+=(-c "EXPOSE $p/tcp"); done
     for e in "$@"; do change+=(-c "ENV $e"); done
-    dk commit "${change[@]}" "$id" "lucia-$name:$tag" >/dev/null
+    id=$(dk create --label "$LABEL=build" "$base" /bin/true 2>/dev/null)
+    if ! { dk cp "$ENTRYPOINT" "$id:/usr/local/bin/lucia-entrypoint" &&
+        { [ -z "$binary" ] || dk cp "$binary" "$id:/usr/local/bin/ferretdb"; } &&
+        dk commit "${change[@]}" "$id" "lucia-$name:$tag" >/dev/null; }; then
+        dk rm -f "$id" >/dev/null 2>&1 || true
+        die "could not commit lucia-$name:$tag"
+    fi
+    dk rm -f "$id" >/dev/null
 }
 
 image_tag() { # NAME: the digest of every input of that image
@@ -353,7 +372,21 @@ cmd_build() {
         ferretdb) commit_image ferretdb "$tag" "$base" ferretdb 27017 ;;
         esac
     done
+    prune_old
     log "images ready in $((SECONDS - started))s"
+}
+
+prune_old() { # images of older inputs (another tag) go
+    local name tag old
+    for name in "${IMAGES[@]}"; do
+        tag=$(image_tag "$name")
+        for old in $(dk images --format '{{.Repository}}:{{.Tag}}' "lucia-$name"); do
+            [ "$old" = "lucia-$name:$tag" ] || dk rmi "$old" >/dev/null 2>&1 || true
+        done
+    done
+    for old in $(dk images --format '{{.Repository}}:{{.Tag}}' lucia-base); do
+        [ "$old" = "lucia-base:$BASE_KEY" ] || dk rmi "$old" >/dev/null 2>&1 || true
+    done
 }
 
 cmd_env() {
