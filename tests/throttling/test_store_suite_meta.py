@@ -8,9 +8,9 @@ import inspect
 import re
 from collections.abc import Awaitable, Callable, Sequence
 
-import lucia_throttle_conformance.test_throttle_store as suite
 import pytest
 
+import lucia_throttle_conformance.test_throttle_store as suite
 from lucia_conformance.contract import ContractBroken, clause_of
 from lucia_core.throttling import MemoryThrottleStore, ThrottleStore
 
