@@ -49,6 +49,11 @@ async def retry_after(throttle: Throttle, *keys: str) -> float:
     return refused.value.retry_after
 
 
+def claiming(store: ThrottleStore) -> Throttle:
+    """A throttle whose timeouts end soon and whose claims last long."""
+    return Throttle(store=store, base_delay=timedelta(milliseconds=200), claim_timeout=timedelta(seconds=30))
+
+
 # back-off
 
 
