@@ -18,3 +18,9 @@ async def lucia_throttle_store(request: pytest.FixtureRequest) -> AsyncIterator[
     store, close = await open_store(kind, decode_responses=kind == "redis-cluster")
     yield store
     await close()
+
+
+@pytest.fixture
+def store(lucia_throttle_store: ThrottleStore) -> ThrottleStore:
+    """The store under test, by its short name."""
+    return lucia_throttle_store

@@ -8,26 +8,17 @@ import asyncio
 import sys
 import threading
 import time
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-import pytest_asyncio
 
 from lucia_core.throttling import Throttle, ThrottleStore, TooManyAttempts, memory_store, redis_store
 from tests.backends import backend_url
-from tests.throttling.stores import delete_prefix, kind_params, open_store, random_prefix, redis_client
+from tests.throttling.stores import delete_prefix, kind_params, random_prefix, redis_client
 
 ROOT = Path(__file__).resolve().parents[2]
 CONCURRENT = 50
-
-
-@pytest_asyncio.fixture(params=kind_params())
-async def store(request: pytest.FixtureRequest) -> AsyncIterator[ThrottleStore]:
-    throttle_store, close = await open_store(str(request.param))
-    yield throttle_store
-    await close()
 
 
 async def passes(throttle: Throttle, *keys: str, count: int = CONCURRENT, **options: str) -> int:

@@ -14,6 +14,8 @@ import lucia_throttle_conformance.test_throttle_store as suite
 from lucia_conformance.contract import ContractBroken, clause_of
 from lucia_core.throttling import MemoryThrottleStore, ThrottleStore
 
+pytest_plugins = ["pytester"]
+
 
 def normalized(text: str) -> str:
     return " ".join(text.replace("``", "").split())
@@ -126,3 +128,39 @@ async def test_the_suite_passes_the_memory_store() -> None:
     await suite.test_claim_called_concurrently_lets_exactly_one_through(MemoryThrottleStore())
     await suite.test_use_device_of_another_user_deletes_it(MemoryThrottleStore())
     await suite.test_fail_doubles_the_timeout_with_each_failure(MemoryThrottleStore())
+
+
+USER_CONFTEST = """
+import pytest
+
+from lucia_core.throttling import memory_store
+
+
+@pytest.fixture
+def lucia_throttle_store():
+    return memory_store()
+"""
+
+
+def run_suite(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
+    """Run the suite the documented way, from a folder holding the user's conftest."""
+    return pytester.runpytest_inprocess(
+        *("--pyargs", "lucia_throttle_conformance", "--rootdir=.", "-p", "no:cacheprovider"),
+        *("-o", "asyncio_default_fixture_loop_scope=function", "-o", "asyncio_mode=auto", *args),
+    )
+
+
+def test_a_user_runs_the_suite_on_their_own_store(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest(USER_CONFTEST)
+    result = run_suite(pytester)
+    outcomes = result.parseoutcomes()
+    assert result.ret == 0, result.stdout.str()
+    assert outcomes.get("skipped", 0) == outcomes.get("failed", 0) == 0
+    assert outcomes["passed"] == len(suite_tests()) + len(suite.ODD_KEYS) + len(suite.NEAR_MISSES) - 2
+
+
+def test_without_the_fixture_the_suite_says_how_to_provide_it(pytester: pytest.Pytester) -> None:
+    result = run_suite(pytester, "-k", "use_device_unknown")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines(["*define the 'lucia_throttle_store' fixture in a conftest.py*"])
+    result.stdout.fnmatch_lines(["*pytest --pyargs lucia_throttle_conformance --rootdir=.*"])

@@ -8,12 +8,10 @@ import hashlib
 import pickle
 import re
 import secrets
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
-import pytest_asyncio
 
 from lucia_core import LuciaError
 from lucia_core.errors import ERROR_CODES
@@ -25,18 +23,11 @@ from lucia_core.throttling import (
     TooManyAttempts,
     memory_store,
 )
-from tests.throttling.stores import kind_params, open_store
+from tests.throttling.stores import open_store
 
 SECOND = timedelta(seconds=1)
 #: Seconds a check may take on a loaded machine (retry_after is compared within this).
 SLACK = 0.15
-
-
-@pytest_asyncio.fixture(params=kind_params())
-async def store(request: pytest.FixtureRequest) -> AsyncIterator[ThrottleStore]:
-    throttle_store, close = await open_store(str(request.param))
-    yield throttle_store
-    await close()
 
 
 def key(label: str = "username") -> str:
