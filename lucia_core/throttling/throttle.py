@@ -6,7 +6,7 @@ import hashlib
 import re
 from datetime import timedelta
 
-from ..cookie import Cookie, CookieAttributes
+from ..cookie import Cookie, CookieAttributes, parse_cookie
 from ..errors import LuciaError
 from ..ids import generate_random_string
 from .store import ThrottleStore
@@ -156,6 +156,12 @@ class Throttle:
         """End this attempt's claim on keys you neither fail nor reset (such as the IP address
         after a successful sign-in): their failures and timeouts stay."""
         await self._store.release(_keys(keys))
+
+    def read_device_cookie(self, cookie_header: str | None) -> str | None:
+        """The device cookie's value in a request's ``Cookie`` header, or None when it has none."""
+        if cookie_header is None:
+            return None
+        return parse_cookie(cookie_header).get(self.device_cookie_name) or None
 
     async def device_cookie(self, user_id: str) -> Cookie:
         """A new device cookie for ``user_id``, to set on the response of a successful sign-in.

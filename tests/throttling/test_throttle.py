@@ -190,6 +190,16 @@ async def test_device_cookie_is_random_http_only_strict_and_secure(store: Thrott
     assert cookie.value not in repr(cookie)
 
 
+async def test_read_device_cookie_finds_it_in_a_cookie_header(store: ThrottleStore) -> None:
+    throttle = Throttle(store=store)
+    cookie = await throttle.device_cookie("user-1")
+    header = f"auth_session=abc; {cookie.name}={cookie.value}; other=1"
+    assert throttle.read_device_cookie(header) == cookie.value
+    assert throttle.read_device_cookie("auth_session=abc") is None
+    assert throttle.read_device_cookie(f"{cookie.name}=") is None
+    assert throttle.read_device_cookie(None) is None
+
+
 async def test_device_cookie_without_secure_for_local_development(store: ThrottleStore) -> None:
     throttle = Throttle(store=store, secure=False, device_cookie_name="__dev")
     cookie = await throttle.device_cookie("user-1")
