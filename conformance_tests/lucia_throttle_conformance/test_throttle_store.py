@@ -19,7 +19,7 @@ from lucia_core.throttling import ThrottleStore
 pytestmark = pytest.mark.asyncio
 
 #: Milliseconds a store call (and the scheduling around it) may take on a loaded machine.
-SLACK = 150
+SLACK = 500
 HOUR = 3_600_000
 
 CLAIM_ATOMIC = "Decide and claim in one atomic step."
@@ -193,10 +193,10 @@ async def test_claim_called_concurrently_with_a_fresh_key_alongside_lets_exactly
 async def test_claim_ends_by_itself_after_hold_ms(store: ThrottleStore) -> None:
     key = new_key()
     await timed_out_once(store, key)
-    assert await store.claim([key], 300) == 0
-    assert await store.claim([key], 300) > 0
-    await asyncio.sleep(0.35)
-    assert await store.claim([key], 300) == 0
+    assert await store.claim([key], 1000) == 0
+    assert await store.claim([key], 1000) > 0
+    await asyncio.sleep(1.1)
+    assert await store.claim([key], 1000) == 0
 
 
 # fail
@@ -206,8 +206,8 @@ async def test_claim_ends_by_itself_after_hold_ms(store: ThrottleStore) -> None:
 async def test_fail_doubles_the_timeout_with_each_failure(store: ThrottleStore) -> None:
     key = new_key()
     for failures in range(1, 6):
-        await store.fail([key], 500, HOUR, HOUR)
-        delay = 500 * 2 ** (failures - 1)
+        await store.fail([key], 1000, HOUR, HOUR)
+        delay = 1000 * 2 ** (failures - 1)
         assert delay - SLACK <= await store.claim([key], 1) <= delay
 
 
@@ -280,10 +280,10 @@ async def test_fail_is_remembered_until_forget_ms_after_the_timeout(store: Throt
 @contract(ThrottleStore.fail, FAIL_FORGOTTEN)
 async def test_fail_is_kept_while_a_claim_lasts_longer(store: ThrottleStore) -> None:
     key = new_key()
-    await store.fail([key], 100, HOUR, 100)
-    await asyncio.sleep(0.12)
-    assert await store.claim([key], 1500) == 0
-    await asyncio.sleep(0.4)  # past the timeout's end + forget_ms, within the claim
+    await store.fail([key], 100, HOUR, 1000)
+    await asyncio.sleep(0.15)
+    assert await store.claim([key], 3000) == 0
+    await asyncio.sleep(1.2)  # past the timeout's end + forget_ms, within the claim
     assert await store.claim([key], 1) > 0
 
 
@@ -336,11 +336,11 @@ async def test_release_ends_the_claim(store: ThrottleStore) -> None:
 @contract(ThrottleStore.release, RELEASE)
 async def test_release_keeps_failures_and_timeouts(store: ThrottleStore) -> None:
     timed_out, claimed = new_key(), new_key()
-    await store.fail([timed_out], 1000, HOUR, HOUR)
+    await store.fail([timed_out], 10_000, HOUR, HOUR)
     await timed_out_once(store, claimed, base_ms=100)
     assert await store.claim([claimed], HOUR) == 0
     await store.release([timed_out, claimed])
-    assert await store.claim([timed_out], 1) > 1000 - SLACK
+    assert await store.claim([timed_out], 1) > 10_000 - 5 * SLACK
     await store.fail([claimed], 100, HOUR, HOUR)
     assert await store.claim([claimed], 1) > 100  # the second failure: 200 ms
 

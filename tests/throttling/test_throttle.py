@@ -27,7 +27,7 @@ from tests.throttling.stores import open_store
 
 SECOND = timedelta(seconds=1)
 #: Seconds a check may take on a loaded machine (retry_after is compared within this).
-SLACK = 0.15
+SLACK = 0.5
 
 
 def key(label: str = "username") -> str:
@@ -155,15 +155,13 @@ async def test_release_ends_the_claim_on_keys_that_are_not_reset(store: Throttle
 
 
 async def test_the_claim_of_an_attempt_that_never_reports_back_expires(store: ThrottleStore) -> None:
-    throttle = Throttle(
-        store=store, base_delay=timedelta(milliseconds=100), claim_timeout=timedelta(milliseconds=300)
-    )
+    throttle = Throttle(store=store, base_delay=timedelta(milliseconds=100), claim_timeout=SECOND)
     name = key()
     await throttle.fail(name)
     await asyncio.sleep(0.15)
     await throttle.check(name)  # this attempt crashes: no fail, no reset
-    assert await retry_after(throttle, name) <= 0.3
-    await asyncio.sleep(0.35)
+    assert await retry_after(throttle, name) <= 1
+    await asyncio.sleep(1.1)
     await throttle.check(name)
 
 
