@@ -229,7 +229,7 @@ def main(argv: list[str] | None = None) -> int:
     run = Run(PROFILES[args.mode], args.scenario, args.backend)
     results = asyncio.run(run.run())
     print(report.text_tables(results))
-    print(scenario_throttle.text_table(results["throttle"]))
+    print(scenario_throttle.markdown(results["throttle"]))
     report.write_json(results, args.out / "results.json")
     written = plots.plot_all(results, args.out)
     if args.docs is not None:

@@ -103,35 +103,33 @@ def _us(summary: Mapping[str, Any]) -> str:
     return f"{summary['p50_ms']['median'] * 1000:.0f}"
 
 
-def text_table(records: Sequence[Mapping[str, Any]]) -> str:
-    """The scenario's results as an aligned text table (empty when it did not run)."""
+def markdown(records: Sequence[Mapping[str, Any]]) -> str:
+    """The scenario's results as a markdown section (empty when it did not run): printed by a
+    quick run, and ready for the benchmark page."""
     if not records:
         return ""
-    headers = [
-        "backend", "store", "conc", "validate p50 µs", "check p50 µs", "refused p50 µs",
-        "check/validate", "refused/validate", "round trips v/c/r",
-    ]  # fmt: skip
-    rows = []
+    lines = [
+        "## Login throttle check next to validate_session",
+        "",
+        "Median over rounds of the p50 latency; cost ratio = time per call over validate_session's"
+        " (< 1 is cheaper); Redis requests per call (validate / check / refused).",
+        "",
+        "| backend | store | concurrency | validate p50 µs | check p50 µs | refused p50 µs"
+        " | check / validate | refused / validate | Redis requests |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+    ]
     for record in records:
         trips = record["round_trips"]
-        rows.append(
-            [
-                record["backend"],
-                record["store"],
-                str(record["concurrency"]),
-                _us(record["validate"]),
-                _us(record["check"]),
-                _us(record["refused"]),
-                f"{record['check_over_validate']['median']:.2f}",
-                f"{record['refused_over_validate']['median']:.2f}",
-                f"{trips['validate']:g}/{trips['check']:g}/{trips['refused']:g}" if trips else "-",
-            ]
-        )
-    widths = [max(len(cell) for cell in column) for column in zip(headers, *rows, strict=True)]
-    lines = ["  ".join(cell.rjust(width) for cell, width in zip(headers, widths, strict=True))]
-    lines.append("  ".join("-" * width for width in widths))
-    lines += ["  ".join(cell.rjust(width) for cell, width in zip(row, widths, strict=True)) for row in rows]
-    return (
-        "Login throttle check vs validate_session (cost ratio: time per call, > 1 is slower)\n"
-        + "\n".join(lines)
-    )
+        cells = [
+            record["backend"],
+            record["store"],
+            str(record["concurrency"]),
+            _us(record["validate"]),
+            _us(record["check"]),
+            _us(record["refused"]),
+            f"{record['check_over_validate']['median']:.2f}",
+            f"{record['refused_over_validate']['median']:.2f}",
+            f"{trips['validate']:g} / {trips['check']:g} / {trips['refused']:g}" if trips else "-",
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
