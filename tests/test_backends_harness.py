@@ -11,11 +11,13 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 import pytest
 
+from lucia_conformance import servers
 from tests import backends
 
 NAMES = sorted(backends.ENV_VARS)
@@ -130,14 +132,18 @@ def test_free_ports_avoid_the_default_ones_and_leave_room_for_a_cluster() -> Non
 
 
 class FakeContainer:
-    """Stands in for testcontainers' DockerContainer (no Docker engine here): ready on the 2nd check."""
+    """Stands in for testcontainers' DockerContainer: ready on the 2nd check, published on the
+    address :attr:`published_on` (127.0.0.1 unless a test says otherwise)."""
 
     made: ClassVar[list[FakeContainer]] = []
+    published_on: ClassVar[str] = "127.0.0.1"
 
     def __init__(self, image: str) -> None:
         self.image = image
         self.env: dict[str, str] = {}
-        self.ports: list[int] = []
+        self.ports: dict[str, Any] = {}
+        self.command: Any = None
+        self.kwargs: dict[str, Any] = {}
         self.checks = 0
         self.started = self.stopped = False
         FakeContainer.made.append(self)
@@ -146,22 +152,30 @@ class FakeContainer:
         self.env[key] = value
         return self
 
-    def with_exposed_ports(self, *ports: int) -> FakeContainer:
-        self.ports.extend(ports)
+    def with_command(self, command: Any) -> FakeContainer:
+        self.command = command
+        return self
+
+    def with_kwargs(self, **kwargs: Any) -> FakeContainer:
+        self.kwargs = kwargs
         return self
 
     def start(self) -> FakeContainer:
         self.started = True
         return self
 
+    def get_wrapped_container(self) -> Any:
+        bindings = {port: [{"HostIp": self.published_on, "HostPort": "1"}] for port in self.ports}
+        return SimpleNamespace(reload=lambda: None, attrs={"NetworkSettings": {"Ports": bindings}})
+
     def exec(self, command: list[str]) -> tuple[int, bytes]:
         self.checks += 1
         if self.checks < 2:
             return 1, b"connection refused"
-        return 0, {"redis:7": b"PONG\n", "mariadb:11": b"granted\ngranted\n"}.get(self.image, b"1\n")
-
-    def get_container_host_ip(self) -> str:
-        return "localhost"
+        answers = {"redis:7": b"PONG\n", "mariadb:11": b"granted\ngranted\n"}
+        if "cluster info" in " ".join(command):
+            return 0, b"cluster_state:ok\n"
+        return 0, answers.get(self.image, b"1\n")
 
     def get_exposed_port(self, port: int) -> int:
         return 32768 + port
@@ -174,32 +188,69 @@ class FakeContainer:
 def fake_docker(monkeypatch: pytest.MonkeyPatch) -> type[FakeContainer]:
     pytest.importorskip("testcontainers")
     FakeContainer.made = []
+    monkeypatch.setattr(FakeContainer, "published_on", "127.0.0.1")
     monkeypatch.setattr("testcontainers.core.container.DockerContainer", FakeContainer)
     monkeypatch.setattr(backends, "docker_unreachable", lambda: None)
-    monkeypatch.setattr(backends, "CONTAINER_POLL", 0.01)
+    monkeypatch.setattr(servers, "POLL", 0.01)
+    for variable in servers.IMAGE_VARIABLES.values():
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.delenv("LUCIA_REDIS_IMAGE", raising=False)
     return FakeContainer
 
 
-@pytest.mark.parametrize("name", sorted(backends.CONTAINERS))
-def test_a_container_is_started_polled_until_ready_and_named_by_url(
+@pytest.mark.parametrize("name", ["postgres", "mysql", "mongodb", "redis"])
+def test_a_container_is_started_published_on_loopback_polled_until_ready_and_named_by_url(
     name: str, fake_docker: type[FakeContainer]
 ) -> None:
     notes: list[str] = []
     url = backends.from_docker(name, notes)
     spec = backends.CONTAINERS[name]
     (container,) = fake_docker.made
-    assert url == spec.url.format(host="localhost", port=32768 + spec.port)
-    assert (container.image, container.ports, container.env) == (spec.image, [spec.port], spec.env)
+    assert url == spec.url.format(host="127.0.0.1", port=32768 + spec.port)
+    assert container.image == spec.image
+    assert container.ports == {f"{spec.port}/tcp": ("127.0.0.1",)}  # a free port, on loopback only
+    assert container.env == spec.env
+    assert container.kwargs == {"labels": {servers.LABEL: name}}
     assert container.started
     assert container.checks == 2
     assert not container.stopped
     assert notes == []
 
 
+def test_the_image_comes_from_the_environment(
+    fake_docker: type[FakeContainer], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LUCIA_POSTGRES_IMAGE", "lucia-postgres:abc")
+    assert backends.from_docker("postgres", []) is not None
+    assert fake_docker.made[0].image == "lucia-postgres:abc"
+
+
+def test_a_cluster_container_publishes_its_nodes_on_the_same_ports(fake_docker: type[FakeContainer]) -> None:
+    url = backends.from_docker("redis-cluster", [])
+    (container,) = fake_docker.made
+    ports = [int(port) for port in container.env["PORTS"].split()]
+    assert len(ports) == 3
+    assert ports == list(range(ports[0], ports[0] + 3))
+    assert container.ports == {f"{port}/tcp": ("127.0.0.1", port) for port in ports}
+    assert url == f"redis://127.0.0.1:{ports[0]}"
+
+
+def test_a_container_published_beyond_loopback_is_stopped_and_noted(
+    fake_docker: type[FakeContainer], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(fake_docker, "published_on", "0.0.0.0")  # noqa: S104 - the case refused
+    notes: list[str] = []
+    assert backends.from_docker("redis", notes) is None
+    assert fake_docker.made[0].stopped
+    assert notes == [
+        "docker: redis:7 did not start (RuntimeError: published on ['0.0.0.0'], not only on 127.0.0.1)"
+    ]
+
+
 def test_a_container_that_never_gets_ready_is_stopped_and_noted(
     fake_docker: type[FakeContainer], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(backends, "CONTAINER_TIMEOUT", 0.05)
+    monkeypatch.setattr(servers, "TIMEOUT", 0.05)
     monkeypatch.setattr(fake_docker, "exec", lambda self, command: (1, b"still starting"))
     notes: list[str] = []
     assert backends.from_docker("postgres", notes) is None
@@ -209,11 +260,36 @@ def test_a_container_that_never_gets_ready_is_stopped_and_noted(
     ]
 
 
-def test_no_container_for_a_redis_cluster(fake_docker: type[FakeContainer]) -> None:
+@pytest.mark.parametrize("name", ["pgbouncer", "redis-sentinel"])
+def test_no_container_for_the_deployments(name: str, fake_docker: type[FakeContainer]) -> None:
     notes: list[str] = []
-    assert backends.from_docker("redis-cluster", notes) is None
+    assert backends.from_docker(name, notes) is None
     assert fake_docker.made == []
-    assert notes[0].startswith("docker: not for a Redis cluster")
+    assert notes == [f"docker: no container for {name}"]
+
+
+@pytest.mark.usefixtures("fresh_cache")
+def test_backends_from_limits_the_steps(monkeypatch: pytest.MonkeyPatch) -> None:
+    asked = _no_server_here(monkeypatch)
+    monkeypatch.setenv("LUCIA_REDIS_URL", "redis://db.example:1/0")
+    monkeypatch.setenv("LUCIA_BACKENDS_FROM", "docker")
+    monkeypatch.delenv("LUCIA_REQUIRE_BACKENDS", raising=False)
+    with pytest.raises(pytest.skip.Exception, match=r"docker: nothing here; LUCIA_BACKENDS_FROM=docker"):
+        backends.backend_url("redis")  # the URL is not used, and binaries are not tried
+    assert asked == ["redis"]
+    monkeypatch.setenv("LUCIA_BACKENDS_FROM", "docker,nothing")
+    with pytest.raises(ValueError, match=r"unknown steps \['nothing'\]"):
+        backends.discover("redis")
+
+
+def test_sentinel_urls_name_the_sentinels_and_the_service() -> None:
+    url = "redis+sentinel://127.0.0.1:26379,127.0.0.1:26380,[::1]:26381/lucia"
+    assert backends.sentinel_addresses(url) == (
+        [("127.0.0.1", 26379), ("127.0.0.1", 26380), ("::1", 26381)],
+        "lucia",
+    )
+    with pytest.raises(ValueError, match="not a redis"):
+        backends.sentinel_addresses("redis://127.0.0.1:6379")
 
 
 def test_missing_binaries_are_named(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -230,6 +306,7 @@ def test_missing_binaries_are_named(monkeypatch: pytest.MonkeyPatch, tmp_path: P
 CHILD = """
 import asyncio, json, os, signal, sys
 sys.path.insert(0, sys.argv[1])
+from lucia_conformance import servers
 from tests import backends
 
 backends.docker_unreachable = lambda: "disabled by the test"  # even if a Docker engine answers
