@@ -73,7 +73,7 @@ def test_the_cluster_nodes_announce_addresses_a_client_on_the_host_reaches(docke
     with servers.server("redis-cluster") as url:
         client = redis.cluster.RedisCluster.from_url(url)
         try:
-            nodes = client.get_nodes()
+            nodes = client.get_nodes()  # type: ignore[no-untyped-call]
             assert len(nodes) == 3
             assert {node.host for node in nodes} == {"127.0.0.1"}
             for number in range(20):  # keys in many slots, so on every node
