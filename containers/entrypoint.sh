@@ -16,12 +16,15 @@
 #             MYSQL_ALLOW_EMPTY_PASSWORD, MARIADB_RANDOM_ROOT_PASSWORD / MYSQL_RANDOM_ROOT_PASSWORD,
 #             MARIADB_DATABASE / MYSQL_DATABASE, MARIADB_USER / MYSQL_USER,
 #             MARIADB_PASSWORD / MYSQL_PASSWORD, MARIADB_ROOT_HOST (default %)
-#   redis     REDIS_PASSWORD (requirepass); `redis-server --requirepass X` as the command works too;
-#             REDIS_CLUSTER_PORTS="P1 P2 P3": a cluster of three primaries on those ports (and
-#             P+10000 for the bus) announcing REDIS_CLUSTER_ANNOUNCE_IP (default 127.0.0.1), for
-#             a client on the host when each port is published on the same number
-#   ferretdb  (FerretDB's SQLite backend has no users: MONGO_INITDB_ROOT_USERNAME/PASSWORD are
-#             accepted and not enforced, any credentials are let in)
+#   redis     REDIS_PASSWORD (requirepass); `redis-server --requirepass X` as the command works too
+#             (a cluster: lucia_conformance.servers runs its nodes with a command of its own)
+#   ferretdb  none: FerretDB v1's SQLite backend has no users, so MONGO_INITDB_ROOT_USERNAME and
+#             PASSWORD are not enforced, and a client that authenticates (testcontainers'
+#             MongoDbContainer: SCRAM-SHA-1) is refused; connect without credentials
+#             (lucia_conformance.servers does). Logs mongod's "Waiting for connections" once ready.
+#
+# Checked with testcontainers' own modules: PostgresContainer, MySqlContainer and RedisContainer
+# (with a password) start and answer on these images.
 set -Eeuo pipefail
 
 log() { printf '[lucia-entrypoint] %s\n' "$*" >&2; }
@@ -93,7 +96,7 @@ run_postgres() {
 # --------------------------------------------------------------------------------------- MariaDB
 
 run_mariadb() {
-    local data=/var/lib/mysql root_password database user password root_host init=""
+    local data=/var/lib/mysql root_password database user password root_host init
     root_password=$(first MARIADB_ROOT_PASSWORD MYSQL_ROOT_PASSWORD) || true
     database=$(first MARIADB_DATABASE MYSQL_DATABASE) || true
     user=$(first MARIADB_USER MYSQL_USER) || true
@@ -135,12 +138,30 @@ run_mariadb() {
         } >"$init"
         chown mysql: "$init"
         chmod 600 "$init"
+        # As the official image does: a first server without networking sets up the accounts,
+        # then the real one starts (so "ready for connections" is logged twice, which
+        # testcontainers' MySQL module waits for).
+        log "mariadb: setting up accounts"
+        mariadb_server --skip-networking --init-file="$init" &
+        local pid=$! i
+        for ((i = 0; i < 600; i++)); do
+            MYSQL_PWD=$root_password mariadb-admin --protocol=socket --socket=/run/mysqld/mysqld.sock \
+                -uroot ping >/dev/null 2>&1 && break
+            sleep 0.1
+        done
+        MYSQL_PWD=$root_password mariadb-admin --protocol=socket --socket=/run/mysqld/mysqld.sock \
+            -uroot shutdown || die "mariadb: the set-up server did not answer"
+        wait "$pid" || true
+        rm -f "$init"
     fi
     log "mariadb: starting"
-    exec mariadbd --user=mysql --datadir="$data" --bind-address=0.0.0.0 --port=3306 \
-        --socket=/run/mysqld/mysqld.sock --skip-name-resolve --character-set-server=utf8mb4 \
-        --collation-server=utf8mb4_unicode_ci --innodb-flush-log-at-trx-commit=0 \
-        --innodb-doublewrite=0 --sync-binlog=0 ${init:+--init-file="$init"} "$@"
+    mariadb_server --bind-address=0.0.0.0 --port=3306 "$@"
+}
+
+mariadb_server() { # exec mariadbd with the throwaway server's options (in a subshell with &)
+    exec mariadbd --user=mysql --datadir=/var/lib/mysql --socket=/run/mysqld/mysqld.sock \
+        --skip-name-resolve --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci \
+        --innodb-flush-log-at-trx-commit=0 --innodb-doublewrite=0 --sync-binlog=0 "$@"
 }
 
 sql_quote() { # a MariaDB string literal
@@ -156,35 +177,9 @@ redis_options() { # PORT: the options of a throwaway node
 }
 
 run_redis() {
-    if [ -n "${REDIS_CLUSTER_PORTS:-}" ]; then run_redis_cluster "$@"; fi
     local options
     mapfile -t options < <(redis_options 6379)
     exec redis-server "${options[@]}" "$@"
-}
-
-run_redis_cluster() {
-    local ip=${REDIS_CLUSTER_ANNOUNCE_IP:-127.0.0.1} port addrs=() pids=() options
-    # shellcheck disable=SC2086 # a list of ports
-    set -- $REDIS_CLUSTER_PORTS
-    [ "$#" = 3 ] || die "REDIS_CLUSTER_PORTS must name three ports"
-    for port in "$@"; do
-        mkdir -p "/var/lib/redis/$port"
-        mapfile -t options < <(redis_options "$port")
-        redis-server "${options[@]}" --dir "/var/lib/redis/$port" --cluster-enabled yes \
-            --cluster-config-file nodes.conf --cluster-node-timeout 5000 \
-            --cluster-announce-ip "$ip" --cluster-require-full-coverage yes &
-        pids+=("$!")
-        addrs+=("$ip:$port")
-    done
-    trap 'kill -TERM "${pids[@]}" 2>/dev/null' TERM INT
-    for port in "$@"; do
-        until [ "$(redis-cli -p "$port" ${REDIS_PASSWORD:+-a "$REDIS_PASSWORD"} ping 2>/dev/null)" = PONG ]; do sleep 0.1; done
-    done
-    redis-cli ${REDIS_PASSWORD:+-a "$REDIS_PASSWORD"} --cluster create "${addrs[@]}" \
-        --cluster-replicas 0 --cluster-yes >/dev/null
-    log "redis: cluster of ${addrs[*]} created"
-    wait "${pids[@]}"
-    exit 0
 }
 
 # -------------------------------------------------------------------------------------- FerretDB
@@ -194,9 +189,18 @@ run_ferretdb() {
     [ -z "${MONGO_INITDB_ROOT_USERNAME:-}" ] ||
         log "ferretdb: MONGO_INITDB_ROOT_USERNAME is not enforced (FerretDB's SQLite backend has no users)"
     log "ferretdb: starting"
-    exec /usr/local/bin/ferretdb --listen-addr=0.0.0.0:27017 --handler=sqlite \
+    /usr/local/bin/ferretdb --listen-addr=0.0.0.0:27017 --handler=sqlite \
         --sqlite-url=file:/var/lib/ferretdb/data/ --state-dir=/var/lib/ferretdb/state \
-        --debug-addr=127.0.0.1:8088 --telemetry=disable --log-level=warn "$@"
+        --debug-addr=127.0.0.1:8088 --telemetry=disable --log-level=warn "$@" &
+    local pid=$!
+    trap 'kill -TERM "$pid" 2>/dev/null' TERM INT
+    # mongod's words, which testcontainers' MongoDB module waits for in the log.
+    until (LUCIA_SERVER=ferretdb ready) >/dev/null 2>&1; do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    log "ferretdb: Waiting for connections on port 27017"
+    wait "$pid" || wait "$pid"
 }
 
 # ------------------------------------------------------------------------------------- readiness
@@ -205,16 +209,7 @@ ready() {
     case ${LUCIA_SERVER:-} in
     postgres) "$(pg_bin)/pg_isready" -q -h 127.0.0.1 -p 5432 ;;
     mariadb) mariadb-admin --protocol=socket --socket=/run/mysqld/mysqld.sock ping >/dev/null 2>&1 ;;
-    redis)
-        local port
-        for port in ${REDIS_CLUSTER_PORTS:-6379}; do
-            [ "$(redis-cli -p "$port" ${REDIS_PASSWORD:+-a "$REDIS_PASSWORD"} ping 2>/dev/null)" = PONG ] || return 1
-        done
-        if [ -n "${REDIS_CLUSTER_PORTS:-}" ]; then
-            redis-cli -p "${REDIS_CLUSTER_PORTS%% *}" ${REDIS_PASSWORD:+-a "$REDIS_PASSWORD"} cluster info 2>/dev/null |
-                grep -q '^cluster_state:ok'
-        fi
-        ;;
+    redis) [ "$(redis-cli -p 6379 ${REDIS_PASSWORD:+-a "$REDIS_PASSWORD"} ping 2>/dev/null)" = PONG ] ;;
     ferretdb)
         exec 3<>/dev/tcp/127.0.0.1/8088 || return 1
         printf 'GET /debug/readyz HTTP/1.0\r\nHost: localhost\r\n\r\n' >&3

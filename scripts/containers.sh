@@ -17,8 +17,8 @@
 #
 #   lucia-postgres:TAG   PostgreSQL (Debian `postgresql`)         LUCIA_POSTGRES_IMAGE
 #   lucia-mariadb:TAG    MariaDB (Debian `mariadb-server`)        LUCIA_MYSQL_IMAGE
-#   lucia-redis:TAG      Redis (Debian `redis-server`); with      LUCIA_REDIS_IMAGE
-#                        REDIS_CLUSTER_PORTS a 3-node cluster     LUCIA_REDIS_CLUSTER_IMAGE
+#   lucia-redis:TAG      Redis (Debian `redis-server`), also      LUCIA_REDIS_IMAGE
+#                        for a 3-node cluster in one container    LUCIA_REDIS_CLUSTER_IMAGE
 #   lucia-ferretdb:TAG   FerretDB (built by scripts/backends.sh)  LUCIA_MONGODB_IMAGE
 #                        as the MongoDB server
 #
@@ -394,6 +394,10 @@ cmd_env() {
     printf 'export DOCKER_HOST=%q\n' "$DOCKER_HOST_URL"
     # testcontainers' reaper (Ryuk) is an image from a registry: off; clean-up is `stop`'s job.
     printf 'export TESTCONTAINERS_RYUK_DISABLED=true\n'
+    # testcontainers takes this machine for a container and would reach containers through the
+    # bridge's gateway; the published ports are on 127.0.0.1 only.
+    printf 'export TESTCONTAINERS_HOST_OVERRIDE=127.0.0.1\n'
+    printf 'export TESTCONTAINERS_CONNECTION_MODE=docker_host\n'
     printf 'export LUCIA_POSTGRES_IMAGE=%q\n' "lucia-postgres:$(image_tag postgres)"
     printf 'export LUCIA_MYSQL_IMAGE=%q\n' "lucia-mariadb:$(image_tag mariadb)"
     printf 'export LUCIA_REDIS_IMAGE=%q\n' "lucia-redis:$(image_tag redis)"
