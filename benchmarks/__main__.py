@@ -25,7 +25,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from lucia_core import threads
 
 from . import (
     docs,
@@ -38,6 +37,8 @@ from . import (
     scenario_scale,
     scenario_validate,
 )
+from lucia_core.password import DEFAULT_NICENESS
+
 from .backend import Backend
 from .backend_mongodb import MongoDBBackend
 from .backend_mysql import MySQLBackend
@@ -175,7 +176,7 @@ class Run:
             "settings": asdict(self.settings),
             "floors": floors,
             "timings": self.timings,
-            "hashing_niceness": getattr(threads, "HASHING_NICENESS", None),
+            "hashing_niceness": DEFAULT_NICENESS,
         }
         self.results["targets"] = report.targets(self.results)
         return self.results
