@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import dataclasses
 import inspect
 import os
 import unicodedata
@@ -73,11 +74,14 @@ def is_outdated_hash(hash: str) -> bool:
     return hash.startswith(_BCRYPT_PREFIXES)
 
 
-#: The default hasher's parameters: argon2-cffi's ``profiles.RFC_9106_LOW_MEMORY`` (Argon2id,
-#: t=3 passes over m=64 MiB in p=4 lanes), RFC 9106's second recommended option, for machines
-#: that cannot spend 2 GiB per hash. OWASP's minimum for Argon2id is m=19 MiB, t=2, p=1: this is
-#: over three times its memory and one more pass.
-DEFAULT_PROFILE = argon2.profiles.RFC_9106_LOW_MEMORY
+#: The default hasher's parameters: argon2-cffi's ``profiles.RFC_9106_LOW_MEMORY`` (RFC 9106's
+#: second recommended option: Argon2id, m=64 MiB, t=3) with one lane (p=1) instead of its four.
+#: An attacker's cost per guess is the memory filled times the passes over it, the same for any p;
+#: lanes only let one hash use several cores. With p=1 a hash holds one core (118 ms here, against
+#: 93 ms on two cores with p=4), so on a small machine sign-ins never take the core the event loop
+#: needs (docs/benchmarks.md, the login scenario). OWASP's minimum for Argon2id is m=19 MiB, t=2,
+#: p=1: this fills over three times the memory, with one pass more.
+DEFAULT_PROFILE = dataclasses.replace(argon2.profiles.RFC_9106_LOW_MEMORY, parallelism=1)
 
 #: The default niceness of the hashing threads (Linux): see :class:`Argon2idHasher`.
 DEFAULT_NICENESS = 19

@@ -36,7 +36,7 @@ class WorkerThreads:
     def __init__(self, *, workers: int | None = None, niceness: int = 0, name: str = "lucia-worker") -> None:
         workers = default_workers() if workers is None else workers
         if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-            raise ValueError(f"workers must be an int of at least 1, not {workers!r}")
+            raise ValueError(f"the number of threads (max_concurrent) must be an int >= 1, not {workers!r}")
         if isinstance(niceness, bool) or not isinstance(niceness, int) or not 0 <= niceness <= 19:
             raise ValueError(f"niceness must be an int from 0 to 19, not {niceness!r}")
         self.workers = workers

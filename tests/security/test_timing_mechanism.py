@@ -196,7 +196,7 @@ async def test_a_failed_dummy_generation_is_retried(auth: Auth) -> None:
         return hash == f"custom:{password}"
 
     custom = lucia(adapter=auth.adapter, password_hash={"generate": generate, "validate": validate})
-    with pytest.raises(OSError):
+    with pytest.raises(OSError, match="hasher unavailable"):
         await custom.use_key("username", "nobody", "guess")
     assert await failed_attempt(custom, "nobody", "guess") == "AUTH_INVALID_KEY_ID"
     assert await failed_attempt(custom, "nobody", "guess") == "AUTH_INVALID_KEY_ID"
