@@ -17,6 +17,8 @@ BENCH_DEPS = [
     "fastapi-users>=13",
     "fastapi-users-db-sqlalchemy>=6",
     "sqlalchemy[asyncio]>=2",
+    "django>=5.1",
+    "psycopg[binary]>=3.1",
 ]
 #: Every backend with a conformance run; each has a folder tests/conformance/<name> with its conftest.
 BACKENDS = ["sqlite", "postgres", "mysql", "mongodb", "redis", "redis-cluster"]

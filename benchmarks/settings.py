@@ -48,6 +48,8 @@ class Settings:
     peer_seconds: float
     #: Sessions (tokens) each implementation validates in the peers scenario.
     peer_sessions: int
+    #: Calls per side in the profile scenario (a quarter of them for get_all_user_sessions).
+    profile_calls: int
 
 
 QUICK = Settings(
@@ -68,6 +70,7 @@ QUICK = Settings(
     hash_samples=2,
     peer_seconds=0.5,
     peer_sessions=200,
+    profile_calls=1_600,
 )
 
 FULL = Settings(
@@ -88,6 +91,7 @@ FULL = Settings(
     hash_samples=10,
     peer_seconds=2.0,
     peer_sessions=1_000,
+    profile_calls=8_000,
 )
 
 PROFILES = {"quick": QUICK, "full": FULL}

@@ -211,6 +211,6 @@ async def test_close_stops_the_hashing_threads_and_a_later_hash_starts_them_agai
         ({"niceness": -1}, "niceness"),
     ],
 )
-def test_hashing_thread_options_are_checked(options: dict[str, int], message: str) -> None:
+def test_hashing_thread_options_are_checked(options: dict[str, Any], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         Argon2idHasher(**options)
