@@ -13,11 +13,10 @@ from __future__ import annotations
 import os
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
-from lucia_core import Auth
+from lucia_core import Auth, KeyRow, SessionRow
 
-from .data import SessionRow, chunks, session_id, sessions, user_id
+from .data import chunks, session_id, sessions, user_id
 
 #: Rows per bulk-load batch.
 CHUNK = 20_000
@@ -26,15 +25,6 @@ CHUNK = 20_000
 def run_label() -> str:
     """A name unique to this process, for the private schemas, tables, collections and keys."""
     return f"lucia_bench_{os.getpid()}"
-
-
-@dataclass(frozen=True)
-class KeyRow:
-    """A key to bulk-load (``provider_id:provider_user_id``, its user, its password hash)."""
-
-    id: str
-    user_id: str
-    hashed_password: str | None
 
 
 class Store(ABC):
@@ -148,4 +138,4 @@ def session_ids(label: str, count: int, start: int = 0) -> list[str]:
 
 def flatten(rows: Iterable[SessionRow]) -> list[tuple[str, str, int, int]]:
     """Sessions as plain tuples, in column order (id, user_id, active_expires, idle_expires)."""
-    return [(row.id, row.user_id, row.active_expires, row.idle_expires) for row in rows]
+    return [(row["id"], row["user_id"], row["active_expires"], row["idle_expires"]) for row in rows]

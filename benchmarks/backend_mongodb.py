@@ -10,11 +10,11 @@ from typing import Any
 from pymongo import AsyncMongoClient
 
 from lucia_adapter_mongodb import create_indexes, mongodb_adapter
-from lucia_core import lucia
+from lucia_core import KeyRow, SessionRow, lucia
 from lucia_core.expiration import now_ms
 
-from .backend import Backend, KeyRow, Store, run_label
-from .data import SessionRow, active_expirations
+from .backend import Backend, Store, run_label
+from .data import active_expirations
 
 FLOOR = {
     "validate": "two find_one calls (the session by _id, then its user by _id): FerretDB v1 has no"
@@ -46,10 +46,10 @@ class MongoDBStore(Store):
         await self.sessions.insert_many(
             [
                 {
-                    "_id": row.id,
-                    "user_id": row.user_id,
-                    "active_expires": row.active_expires,
-                    "idle_expires": row.idle_expires,
+                    "_id": row["id"],
+                    "user_id": row["user_id"],
+                    "active_expires": row["active_expires"],
+                    "idle_expires": row["idle_expires"],
                 }
                 for row in rows
             ],
@@ -59,7 +59,10 @@ class MongoDBStore(Store):
     async def insert_keys(self, rows: Sequence[KeyRow]) -> None:
         """insert_many."""
         await self.keys.insert_many(
-            [{"_id": row.id, "user_id": row.user_id, "hashed_password": row.hashed_password} for row in rows]
+            [
+                {"_id": row["id"], "user_id": row["user_id"], "hashed_password": row["hashed_password"]}
+                for row in rows
+            ]
         )
 
     async def drop(self) -> None:

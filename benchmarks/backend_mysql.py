@@ -10,11 +10,11 @@ from urllib.parse import unquote, urlsplit
 import aiomysql
 
 from lucia_adapter_mysql import create_schema, mysql_adapter
-from lucia_core import lucia
+from lucia_core import KeyRow, SessionRow, lucia
 from lucia_core.expiration import now_ms
 
-from .backend import Backend, KeyRow, Store, flatten, run_label
-from .data import SessionRow, active_expirations
+from .backend import Backend, Store, flatten, run_label
+from .data import active_expirations
 
 #: Connections per pool: the library and the floor share it; at concurrency 64 tasks queue for one.
 POOL_SIZE = 16
@@ -74,7 +74,7 @@ class MySQLStore(Store):
         """executemany."""
         await self._many(
             f"INSERT INTO `{self.tables['key']}` (id, user_id, hashed_password) VALUES (%s, %s, %s)",  # noqa: S608 - the run's own table names
-            [(row.id, row.user_id, row.hashed_password) for row in rows],
+            [(row["id"], row["user_id"], row["hashed_password"]) for row in rows],
         )
 
     async def analyze(self) -> None:

@@ -9,11 +9,11 @@ from typing import Any
 import asyncpg
 
 from lucia_adapter_postgres import create_schema, postgres_adapter
-from lucia_core import lucia
+from lucia_core import KeyRow, SessionRow, lucia
 from lucia_core.expiration import now_ms
 
-from .backend import Backend, KeyRow, Store, flatten, run_label
-from .data import SessionRow, active_expirations
+from .backend import Backend, Store, flatten, run_label
+from .data import active_expirations
 
 #: Connections per pool: the library and the floor share it; at concurrency 64 tasks queue for one.
 POOL_SIZE = 16
@@ -60,7 +60,7 @@ async def copy_keys(pool: asyncpg.Pool, schema: str, rows: Sequence[KeyRow]) -> 
     async with pool.acquire() as connection:
         await connection.copy_records_to_table(
             "user_key",
-            records=[(row.id, row.user_id, row.hashed_password) for row in rows],
+            records=[(row["id"], row["user_id"], row["hashed_password"]) for row in rows],
             columns=["id", "user_id", "hashed_password"],
             schema_name=schema,
         )

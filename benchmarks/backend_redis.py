@@ -14,13 +14,13 @@ from redis.asyncio.connection import Connection
 
 from lucia_adapter_postgres import postgres_adapter
 from lucia_adapter_redis import redis_session_adapter
-from lucia_core import lucia
+from lucia_core import KeyRow, SessionRow, lucia
 from lucia_core.expiration import now_ms
 
-from .backend import Backend, KeyRow, Store, run_label
+from .backend import Backend, Store, run_label
 from .backend_postgres import POOL_SIZE, copy_keys, copy_users, create_pg_store_schema, drop_pg_store_schema
 from .backend_postgres import pg_tables as pg_table_names
-from .data import SessionRow, active_expirations
+from .data import active_expirations
 
 FLOOR = {
     "validate": "Redis GET of the session JSON, then one prepared SELECT of the user by primary key"
@@ -105,9 +105,9 @@ class RedisStore(Store):
         pipe = self.client.pipeline(transaction=False)
         latest: dict[str, int] = {}
         for row in rows:
-            pipe.set(self._session_key(row.id), _json(row.as_dict()), pxat=row.idle_expires)
-            pipe.sadd(self._user_key(row.user_id), row.id)
-            latest[row.user_id] = max(latest.get(row.user_id, 0), row.idle_expires)
+            pipe.set(self._session_key(row["id"]), _json(row), pxat=row["idle_expires"])
+            pipe.sadd(self._user_key(row["user_id"]), row["id"])
+            latest[row["user_id"]] = max(latest.get(row["user_id"], 0), row["idle_expires"])
         for user_id, expires in latest.items():
             pipe.pexpireat(self._user_key(user_id), expires, gt=True)
             pipe.pexpireat(self._user_key(user_id), expires, nx=True)

@@ -12,12 +12,12 @@ from pathlib import Path
 import aiosqlite
 
 from lucia_adapter_sqlite import sqlite_adapter
-from lucia_core import lucia
+from lucia_core import KeyRow, SessionRow, lucia
 from lucia_core.cli import schema_text
 from lucia_core.expiration import now_ms
 
-from .backend import Backend, KeyRow, Store, flatten
-from .data import SessionRow, active_expirations
+from .backend import Backend, Store, flatten
+from .data import active_expirations
 
 FLOOR = {
     "validate": "one SELECT s.*, u.* ... JOIN ... WHERE s.id = ? through connection.execute_fetchall"
@@ -74,7 +74,7 @@ class SQLiteStore(Store):
         """executemany, committed."""
         await self.connection.executemany(
             "INSERT INTO user_key (id, user_id, hashed_password) VALUES (?, ?, ?)",
-            [(row.id, row.user_id, row.hashed_password) for row in rows],
+            [(row["id"], row["user_id"], row["hashed_password"]) for row in rows],
         )
         await self.connection.commit()
 
