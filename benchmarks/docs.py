@@ -162,8 +162,31 @@ loop's lag reported; lucia-core at least {DJANGO_SPEEDUP:g}x Django's validation
 
 
 def _layers_text(layers: Mapping[str, float]) -> str:
-    order = ("core", "adapter", "driver", "asyncio", "io (built-ins)", "other")
+    order = ("core", "adapter", "driver", "asyncio", "io", "other")
     return ", ".join(f"{name} {layers[name]:.0f}" for name in order if layers.get(name, 0) >= 0.5)
+
+
+OPERATIONS = ("validate", "get_all_user_sessions")
+
+
+def _finding(record: Mapping[str, Any], operation: str, core: float | None) -> str:
+    """One line saying where lucia-core's extra CPU per call goes, from the profile's numbers."""
+    measured = record[operation]
+    library, floor = measured["cpu_us"]["library"], measured["cpu_us"]["floor"]
+    extra = library - floor
+    ours, theirs = measured["layers_us"]["library"], measured["layers_us"]["floor"]
+    more = {layer: ours.get(layer, 0.0) - theirs.get(layer, 0.0) for layer in set(ours) | set(theirs)}
+    biggest = sorted((layer for layer in more if more[layer] >= 1), key=lambda layer: -more[layer])
+    where = ", ".join(f"{layer} +{more[layer]:.0f} us" for layer in biggest[:4]) or "no layer"
+    head = f"- **{_label(record['backend'])}, `{operation}`**: {library:.0f} us against {floor:.0f} us"
+    if extra <= 0.05 * floor:
+        return f"{head}: the floor's cost (within 5%)."
+    core_part = (
+        f"; the core alone costs {core:.1f} us per validation"
+        if operation == "validate" and core is not None
+        else ""
+    )
+    return f"{head}, {extra:.0f} us more{core_part}. Profiled, more in: {where}."
 
 
 def _profile(results: Mapping[str, Any]) -> str:
@@ -172,7 +195,7 @@ def _profile(results: Mapping[str, Any]) -> str:
         return ""
     rows = []
     for record in records:
-        for operation in ("validate", "get_all_user_sessions"):
+        for operation in OPERATIONS:
             measured = record[operation]
             cpu = measured["cpu_us"]
             rows.append(
@@ -192,6 +215,7 @@ def _profile(results: Mapping[str, Any]) -> str:
         if core
         else ""
     )
+    findings = "\n".join(_finding(record, operation, core) for record in records for operation in OPERATIONS)
     table = _table(
         [
             "backend",
@@ -208,19 +232,18 @@ def _profile(results: Mapping[str, Any]) -> str:
 
 `python -m benchmarks --scenario profile` (part of every run): each side makes the same calls
 once without a profiler, for the process CPU time per call (the event loop and this process's
-threads, aiosqlite's included; not the database server), and once under `cProfile`, whose own
-time per function is summed per layer: `core` (lucia_core), `adapter` (lucia_adapter_*), `driver`,
-`asyncio` (the loop, futures, threads), `io` (socket and selector built-ins), `other`. The profiler
-inflates small Python functions, so the layers say where the time goes and the CPU column what
-it costs. {core_line}
+threads, aiosqlite's included; not the database server), and once under `cProfile` timing the
+event loop thread's CPU, whose own time per function is summed per layer: `core` (lucia_core),
+`adapter` (lucia_adapter_*), `driver`, `asyncio` (the loop, futures, threads), `io` (socket and
+selector built-ins), `other`. The profiler inflates small Python functions, so the layers say
+where the loop's time goes and the CPU column what a call costs. {core_line}
 
 {table}
 
-Read with the ratios above: where the CPU ratio is close to 1, the library does the floor's work
-(the same statements and round trips) and what is left is the core's own work per call and the
-noise of the machine; where the adapter or driver layer of lucia-core is larger than the floor's,
-the adapter does more per call than the floor's single driver call (more jobs on aiosqlite's
-thread, per-call SQL text, column-name handling, row conversions).
+What it shows, per backend and operation (CPU per call, lucia-core over the floor; "more"
+compares the profiled layers, lucia-core's minus the floor's):
+
+{findings}
 """
 
 
