@@ -118,9 +118,22 @@ async def core_alone_us(calls: int) -> float:
     return (time.process_time() - began) / calls * 1e6
 
 
-async def _compare(library: Call, floor: Call, calls: int, concurrency: int) -> dict[str, Any]:
-    await _run(library, calls // 4, concurrency)  # warm-up: prepared statements, pools, caches
-    await _run(floor, calls // 4, concurrency)
+async def _calls(call: Call, calls: int, concurrency: int, seconds: float) -> int:
+    """A warm-up (prepared statements, pools, caches) that also sets the calls per pass: at most
+    ``calls``, and no more than about ``seconds`` of this backend's pace (FerretDB is slow)."""
+    warmup = max(concurrency, calls // 8)
+    began = time.perf_counter()
+    await _run(call, warmup, concurrency)
+    pace = warmup / max(time.perf_counter() - began, 1e-6)
+    return max(warmup, min(calls, int(pace * seconds)) // concurrency * concurrency)
+
+
+async def _compare(
+    library: Call, floor: Call, calls: int, concurrency: int, seconds: float
+) -> dict[str, Any]:
+    calls = min(
+        await _calls(library, calls, concurrency, seconds), await _calls(floor, calls, concurrency, seconds)
+    )
     cpu: dict[str, list[float]] = {"library": [], "floor": []}
     for _ in range(3):  # interleaved, the median taken
         cpu["library"].append(await _cpu_us(library, calls, concurrency))
@@ -158,11 +171,15 @@ async def _profile(backend: Backend, store: Store, settings: Settings) -> dict[s
     async def floor_all(index: int) -> object:
         return await store.floor_get_user_sessions(owner)
 
-    calls = settings.profile_calls
+    calls, seconds = settings.profile_calls, settings.profile_seconds
     return {
         "backend": backend.name,
         "validate": await _compare(
-            cycle(ids, store.auth.validate_session), cycle(ids, store.floor_validate), calls, CONCURRENCY
+            cycle(ids, store.auth.validate_session),
+            cycle(ids, store.floor_validate),
+            calls,
+            CONCURRENCY,
+            seconds,
         ),
-        "get_all_user_sessions": await _compare(library_all, floor_all, calls // 4, 1),
+        "get_all_user_sessions": await _compare(library_all, floor_all, calls // 4, 1, seconds),
     }
