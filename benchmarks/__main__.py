@@ -1,16 +1,17 @@
-"""``python -m benchmarks``: run the benchmark scenarios, print tables, write JSON and plots.
+"""``python -m benchmarks``: run the benchmark scenarios, print the report, write JSON and plots.
 
 ::
 
     python -m benchmarks [--quick | --full] [--scenario NAME ...] [--backend NAME ...] [--out DIR]
 
-Scenarios: validate, operations, scale, login, peers, profile (default: all). Backends: sqlite, postgres,
-mysql (MariaDB), mongodb (FerretDB in .ci/run), redis (Redis sessions, PostgreSQL users); default:
-all. Server URLs come from LUCIA_POSTGRES_URL, LUCIA_MYSQL_URL, LUCIA_MONGODB_URL and
-LUCIA_REDIS_URL (``eval "$(bash scripts/backends.sh env)"``). ``--quick`` (the default) runs
-everything in a few minutes; ``--full`` produces the committed results (``docs/benchmarks.md``,
-rendered from ``docs/benchmarks/results.json``, with its plots); every run prints that page to
-stdout. Exits 1 when a scenario failed, 0 otherwise (missed targets are reported, not failures).
+Scenarios: validate, operations, scale, login, peers, profile, throttle (default: all).
+Backends: sqlite, postgres, mysql (MariaDB), mongodb (FerretDB in .ci/run), redis (Redis
+sessions, PostgreSQL users); default: all. Server URLs come from LUCIA_POSTGRES_URL,
+LUCIA_MYSQL_URL, LUCIA_MONGODB_URL and LUCIA_REDIS_URL (``eval "$(bash scripts/backends.sh
+env)"``). ``--quick`` (the default) runs everything in a few minutes; ``--full`` produces the
+committed results (``docs/benchmarks.md``, rendered from ``docs/benchmarks/results.json``, with
+its plots); every run prints that page to stdout. Exits 1 when a scenario failed, 0 otherwise
+(missed targets are reported, not failures).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from . import (
     scenario_peers,
     scenario_profile,
     scenario_scale,
+    scenario_throttle,
     scenario_validate,
 )
 from .backend import Backend
@@ -46,7 +48,7 @@ from .backend_redis import RedisBackend
 from .backend_sqlite import SQLiteBackend
 from .settings import PROFILES, Settings
 
-SCENARIOS = ("validate", "operations", "scale", "login", "peers", "profile")
+SCENARIOS = ("validate", "operations", "scale", "login", "peers", "profile", "throttle")
 BACKENDS = ("sqlite", "postgres", "mysql", "mongodb", "redis")
 #: The environment variables each backend needs.
 URLS = {
@@ -92,6 +94,7 @@ class Run:
             "login": {"hashers": {}, "runs": []},
             "peers": None,
             "profile": [],
+            "throttle": [],
             "errors": [],
         }
         #: Per hasher name (scenario_login.HASHERS): the hasher and the password's hash it made.
@@ -139,6 +142,7 @@ class Run:
                 ("validate", scenario_validate, "validate"),
                 ("operations", scenario_operations, "operations"),
                 ("scale", scenario_scale, "scale"),
+                ("throttle", scenario_throttle, "throttle"),
             ):
                 if scenario in self.scenarios:
                     self.results[key] += (

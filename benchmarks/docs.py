@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from . import scenario_throttle
 from .report import (
     DJANGO_SPEEDUP,
     GET_ALL_RATIO_LIMIT,
@@ -564,6 +565,7 @@ def render(results: Mapping[str, Any]) -> str:
         _scale(results),
         _login(results),
         _peers(results),
+        scenario_throttle.markdown(results.get("throttle") or []),
         METHOD,
         _notes(results),
     ]
