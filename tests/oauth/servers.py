@@ -1,0 +1,223 @@
+"""The real authorization servers of the OAuth tests, started on free 127.0.0.1 ports.
+
+- :class:`OidcServer`: npm ``oidc-provider`` (panva) under Node, one process per configuration
+  (tests/oauth/servers/oidc_server.mjs), PKCE required, signing keys rotated on demand.
+- :class:`KeycloakServer`: Keycloak (Quarkus distribution) in dev mode with the realm of
+  tests/oauth/servers/keycloak-realm.json imported, started once per test session.
+
+Both are installed by ``scripts/oauth-servers.sh install`` (run here when missing). Without Node
+or Java the tests are skipped, or fail where they must run (``CI`` or ``LUCIA_REQUIRE_BACKENDS``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, NoReturn
+from urllib.parse import parse_qs, urljoin, urlsplit
+
+import httpx
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+SERVERS = Path(__file__).resolve().parent / "servers"
+SCRIPT = REPO / "scripts" / "oauth-servers.sh"
+OIDC_START_TIMEOUT = 30.0
+KEYCLOAK_START_TIMEOUT = float(os.environ.get("LUCIA_KEYCLOAK_START_TIMEOUT", "240"))
+BASH = shutil.which("bash") or "/bin/bash"
+_FORM_ACTION = re.compile(r'<form[^>]*action="([^"]+)"')
+
+
+def unavailable(reason: str) -> NoReturn:
+    """Skip, or fail where the servers are required (CI)."""
+    if os.environ.get("CI") or os.environ.get("LUCIA_REQUIRE_BACKENDS"):
+        pytest.fail(f"{reason} (required here: CI or LUCIA_REQUIRE_BACKENDS is set)", pytrace=False)
+    pytest.skip(reason)
+
+
+def installed(name: str) -> Path:
+    """Where ``scripts/oauth-servers.sh`` installed ``name``, installing it first when missing."""
+    try:
+        subprocess.run([BASH, str(SCRIPT), "install", name], check=True, timeout=900)
+        path = subprocess.run(
+            [BASH, str(SCRIPT), "path", name], check=True, capture_output=True, text=True
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError) as error:
+        unavailable(f"could not install the {name} test server: {error}")
+    return Path(path)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class OidcServer:
+    """One oidc-provider process. ``clients`` are oidc-provider client metadata."""
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        if shutil.which("node") is None:
+            unavailable("node is not installed (apt-get install nodejs npm)")
+        modules = installed("oidc")
+        self._folder = Path(tempfile.mkdtemp(prefix="lucia-oidc-"))
+        config_path = self._folder / "config.json"
+        config_path.write_text(json.dumps(config))
+        self.log_path = self._folder / "server.log"
+        with self.log_path.open("w") as log:
+            self._process = subprocess.Popen(
+                [shutil.which("node") or "node", str(SERVERS / "oidc_server.mjs"), str(config_path)],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env={**os.environ, "NODE_MODULES": str(modules)},
+            )
+        deadline = time.monotonic() + OIDC_START_TIMEOUT
+        while True:
+            match = re.search(r"^listening (http://\S+)$", self.log_path.read_text(), re.MULTILINE)
+            if match:
+                break
+            if self._process.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                pytest.fail(f"oidc-provider did not start:\n{self.log_path.read_text()}", pytrace=False)
+            time.sleep(0.05)
+        self.origin = match.group(1)
+        self.issuer = self.origin + str(config.get("issuerPath", ""))
+
+    def rotate_keys(self) -> str:
+        """Sign with a new key from now on (the old ones stay published); the new key's kid."""
+        return str(httpx.post(f"{self.origin}/__rotate").json()["kid"])
+
+    def stop(self) -> None:
+        self._process.terminate()
+        try:
+            self._process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait()
+        shutil.rmtree(self._folder, ignore_errors=True)
+
+
+async def sign_in(
+    authorization_url: str,
+    redirect_uri: str,
+    *,
+    login: str,
+    password: str = "any-password",  # noqa: S107 - the test server takes any
+) -> dict[str, str]:
+    """Go through the server's own login page as a browser would (cookies, forms, redirects) and
+    return the query of the redirect to ``redirect_uri`` (``code``, ``state``, ``iss``...)."""
+    async with httpx.AsyncClient(follow_redirects=False, timeout=30) as browser:
+        url = authorization_url
+        response = await browser.get(url)
+        for _ in range(20):
+            if response.is_redirect:
+                url = urljoin(url, response.headers["location"])
+                if url.startswith(redirect_uri):
+                    return {name: values[0] for name, values in parse_qs(urlsplit(url).query).items()}
+                response = await browser.get(url)
+                continue
+            if response.status_code != 200:
+                raise AssertionError(f"the login page answered {response.status_code}: {response.text[:500]}")
+            action = _FORM_ACTION.search(response.text)
+            if action is None:
+                raise AssertionError(f"no form on the login page: {response.text[:500]}")
+            fields = _form_fields(response.text)
+            fields.update({"login": login, "username": login, "password": password})
+            url = urljoin(url, action.group(1).replace("&amp;", "&"))
+            response = await browser.post(url, data=fields)
+        raise AssertionError("too many redirects")
+
+
+def _form_fields(html: str) -> dict[str, str]:
+    fields = {}
+    for tag in re.findall(r"<input[^>]*>", html):
+        name = re.search(r'name="([^"]+)"', tag)
+        value = re.search(r'value="([^"]*)"', tag)
+        if name:
+            fields[name.group(1)] = value.group(1) if value else ""
+    return fields
+
+
+class KeycloakServer:
+    """Keycloak in dev mode on a free port, with the committed test realm imported."""
+
+    def __init__(self) -> None:
+        if shutil.which("java") is None:
+            unavailable("java is not installed (apt-get install openjdk-17-jre-headless)")
+        home = installed("keycloak")
+        self._folder = Path(tempfile.mkdtemp(prefix="lucia-keycloak-"))
+        data = self._folder / "data"
+        (data / "import").mkdir(parents=True)
+        shutil.copy(SERVERS / "keycloak-realm.json", data / "import" / "lucia-realm.json")
+        self.port = free_port()
+        management_port = free_port()
+        self.origin = f"http://127.0.0.1:{self.port}"
+        self.log_path = self._folder / "keycloak.log"
+        started = time.monotonic()
+        environment = {
+            **os.environ,
+            "KC_BOOTSTRAP_ADMIN_USERNAME": "admin",
+            "KC_BOOTSTRAP_ADMIN_PASSWORD": "admin",
+            "JAVA_OPTS_KC_HEAP": "-Xms64m -Xmx512m",
+        }
+        command = [
+            str(home / "bin" / "kc.sh"),
+            "start-dev",
+            "--import-realm",
+            f"--http-port={self.port}",
+            "--http-host=127.0.0.1",
+            f"--http-management-port={management_port}",
+            "--hostname-strict=false",
+            "--db-url-properties=;DATABASE_TO_UPPER=FALSE",
+            "--health-enabled=true",
+        ]
+        # The realm import and the embedded database go to this test's own folder.
+        command.append(f"-Dkc.home.dir={home}")
+        with self.log_path.open("w") as log:
+            self._process = subprocess.Popen(
+                command,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env={**environment, "KC_DB_URL": f"jdbc:h2:file:{data}/keycloakdb;NON_KEYWORDS=VALUE"},
+                cwd=self._folder,
+                start_new_session=True,
+            )
+        self._data = data
+        deadline = started + KEYCLOAK_START_TIMEOUT
+        realm = f"{self.origin}/realms/lucia/.well-known/openid-configuration"
+        while True:
+            try:
+                if httpx.get(realm, timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if self._process.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                pytest.fail(f"Keycloak did not start:\n{self.log_path.read_text()[-5000:]}", pytrace=False)
+            time.sleep(0.5)
+        self.start_seconds = time.monotonic() - started
+
+    def memory_mib(self) -> float:
+        """The resident memory of the Keycloak JVM, in MiB."""
+        status = Path(f"/proc/{self._process.pid}/status")
+        for line in status.read_text().splitlines() if status.exists() else []:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+        return 0.0
+
+    def stop(self) -> None:
+        if self._process.poll() is None:
+            os.killpg(self._process.pid, 15)
+            try:
+                self._process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self._process.pid, 9)
+                self._process.wait()
+        shutil.rmtree(self._folder, ignore_errors=True)
