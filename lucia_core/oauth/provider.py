@@ -25,6 +25,7 @@ from .oauth2 import (
     token_request,
     with_query,
 )
+from .tokens import OAuth2Tokens
 
 if TYPE_CHECKING:
     from ..auth import Auth
@@ -123,6 +124,11 @@ class _ProviderAuth(Generic[U]):
 
     #: The key's provider id (a class attribute; ``oidc`` sets it per instance).
     provider_id: str
+    #: The endpoints, for a provider whose hosts are fixed (others override the methods below).
+    authorization_url: ClassVar[str] = ""
+    token_url: ClassVar[str] = ""
+    #: How scopes are joined in the authorization URL (Strava wants commas).
+    scope_separator: ClassVar[str] = " "
     #: Scopes always requested, before the configured ones.
     base_scope: ClassVar[Sequence[str]] = ()
     #: Scopes requested when none are configured (after ``base_scope``).
@@ -164,10 +170,12 @@ class _ProviderAuth(Generic[U]):
     # ------------------------------------------------------------ what a provider says
 
     async def authorization_endpoint(self) -> str:
-        raise NotImplementedError
+        """Where the authorization request goes."""
+        return self.authorization_url
 
     async def token_endpoint(self) -> str:
-        raise NotImplementedError
+        """Where the code is exchanged."""
+        return self.token_url
 
     def authorization_parameters(self) -> dict[str, str]:
         """Extra query parameters of the authorization URL."""
@@ -188,6 +196,12 @@ class _ProviderAuth(Generic[U]):
         """The scopes of the authorization request."""
         configured = self.scope if self.scope is not None else list(self.default_scope)
         return [*self.base_scope, *(s for s in configured if s not in self.base_scope)]
+
+    def _parameters(self) -> dict[str, str]:
+        parameters = self.authorization_parameters()
+        if self.scope_separator != " ":
+            parameters["scope"] = self.scope_separator.join(self.requested_scope())
+        return parameters
 
     def _client_password(self) -> dict[str, str] | None:
         if self.client_authentication == "none" or self.client_secret is None:
@@ -244,6 +258,21 @@ class _ProviderAuth(Generic[U]):
         )
 
 
+T = TypeVar("T", bound=OAuth2Tokens)
+
+
+class OAuth2UserAuth(ProviderUserAuth, Generic[T]):
+    """The user of a built-in provider: sets ``<name>_user`` (the provider's user as it sent it)
+    and ``<name>_tokens`` (its tokens), ``name`` being the class's ``name``."""
+
+    name: ClassVar[str]
+
+    def __init__(self, auth: Auth, provider_user_id: str, user: dict[str, Any], tokens: T) -> None:
+        super().__init__(auth, self.name, provider_user_id)
+        setattr(self, f"{self.name}_user", user)
+        setattr(self, f"{self.name}_tokens", tokens)
+
+
 class OAuth2ProviderAuth(_ProviderAuth[U]):
     """A provider of the plain authorization code flow: ``(url, state)``, then ``validate_callback(code)``."""
 
@@ -255,7 +284,7 @@ class OAuth2ProviderAuth(_ProviderAuth[U]):
             scope=self.requested_scope(),
             redirect_uri=self.redirect_uri,
         )
-        return with_query(url, self.authorization_parameters()), state
+        return with_query(url, self._parameters()), state
 
     async def validate_callback(self, code: str) -> U:
         """Exchange the callback's ``code`` and read the user; OAuthRequestError when refused."""
@@ -275,7 +304,7 @@ class OAuth2ProviderAuthWithPKCE(_ProviderAuth[U]):
             scope=self.requested_scope(),
             redirect_uri=self.redirect_uri,
         )
-        parameters = self.authorization_parameters()
+        parameters = self._parameters()
         if self.sends_nonce:
             parameters["nonce"] = nonce_for(code_verifier)
         return with_query(url, parameters), code_verifier, state
