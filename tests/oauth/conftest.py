@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from .servers import OidcServer
+from .servers import KeycloakServer, OidcServer
 
 #: Where the provider sends the browser back; nothing listens there (the tests read the redirect).
 REDIRECT_URI = "http://127.0.0.1:9/callback"
@@ -63,3 +63,29 @@ async def http() -> AsyncIterator[httpx.AsyncClient]:
     """The HTTP client handed to the providers (``http_client=``)."""
     async with httpx.AsyncClient(timeout=10) as http_client:
         yield http_client
+
+
+#: Keycloak's start time and memory, reported at the end of the run.
+KEYCLOAK_NUMBERS: dict[str, float] = {}
+
+
+@pytest.fixture(scope="session")
+def keycloak_server() -> Iterator[KeycloakServer]:
+    """Keycloak, started once per test session with the realm of servers/keycloak-realm.json."""
+    server = KeycloakServer()
+    KEYCLOAK_NUMBERS["start_seconds"] = server.start_seconds
+    KEYCLOAK_NUMBERS["memory_mib"] = server.memory_mib()
+    yield server
+    KEYCLOAK_NUMBERS["memory_mib_at_end"] = server.memory_mib()
+    server.stop()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say how long Keycloak took to start and how much memory it held."""
+    if KEYCLOAK_NUMBERS:
+        terminalreporter.write_sep("-", "keycloak")
+        terminalreporter.write_line(
+            f"started in {KEYCLOAK_NUMBERS['start_seconds']:.1f} s; resident memory "
+            f"{KEYCLOAK_NUMBERS['memory_mib']:.0f} MiB after start, "
+            f"{KEYCLOAK_NUMBERS.get('memory_mib_at_end', 0):.0f} MiB at the end"
+        )

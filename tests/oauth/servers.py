@@ -110,29 +110,45 @@ async def sign_in(
     redirect_uri: str,
     *,
     login: str,
-    password: str = "any-password",  # noqa: S107 - the test server takes any
+    password: str = "any-password",  # noqa: S107 - oidc-provider's login page takes any
 ) -> dict[str, str]:
     """Go through the server's own login page as a browser would (cookies, forms, redirects) and
-    return the query of the redirect to ``redirect_uri`` (``code``, ``state``, ``iss``...)."""
+    return the query of the redirect to ``redirect_uri`` (``code``, ``state``, ``iss``...).
+
+    Cookies are kept by hand: Keycloak marks them ``Secure`` even over http on loopback, which
+    browsers accept there (a secure context) and httpx's cookie jar does not.
+    """
+    cookies: dict[str, str] = {}
+
+    async def send(method: str, url: str, data: dict[str, str] | None = None) -> httpx.Response:
+        headers = {"cookie": "; ".join(f"{name}={value}" for name, value in cookies.items())}
+        response = await browser.request(method, url, data=data, headers=headers)
+        for header in response.headers.get_list("set-cookie"):
+            name, _, value = header.split(";", 1)[0].partition("=")
+            cookies[name.strip()] = value.strip()
+        return response
+
     async with httpx.AsyncClient(follow_redirects=False, timeout=30) as browser:
         url = authorization_url
-        response = await browser.get(url)
+        response = await send("GET", url)
         for _ in range(20):
             if response.is_redirect:
                 url = urljoin(url, response.headers["location"])
                 if url.startswith(redirect_uri):
                     return {name: values[0] for name, values in parse_qs(urlsplit(url).query).items()}
-                response = await browser.get(url)
+                response = await send("GET", url)
                 continue
             if response.status_code != 200:
-                raise AssertionError(f"the login page answered {response.status_code}: {response.text[:500]}")
+                raise AssertionError(
+                    f"the login page answered {response.status_code}: {response.text[:2000]}"
+                )
             action = _FORM_ACTION.search(response.text)
             if action is None:
                 raise AssertionError(f"no form on the login page: {response.text[:500]}")
             fields = _form_fields(response.text)
             fields.update({"login": login, "username": login, "password": password})
             url = urljoin(url, action.group(1).replace("&amp;", "&"))
-            response = await browser.post(url, data=fields)
+            response = await send("POST", url, fields)
         raise AssertionError("too many redirects")
 
 
@@ -195,7 +211,9 @@ class KeycloakServer:
             if self._process.poll() is not None or time.monotonic() > deadline:
                 log_text = self.log_path.read_text()[-5000:]
                 self.stop()
-                pytest.fail(f"Keycloak did not start in {KEYCLOAK_START_TIMEOUT} s:\n{log_text}", pytrace=False)
+                pytest.fail(
+                    f"Keycloak did not start in {KEYCLOAK_START_TIMEOUT} s:\n{log_text}", pytrace=False
+                )
             time.sleep(0.5)
         self.start_seconds = time.monotonic() - started
 

@@ -3,7 +3,7 @@
 //   node oidc_server.mjs CONFIG.json     (NODE_MODULES: the folder oidc-provider is installed in)
 //
 // It listens on CONFIG.port (0: a free port) and prints one line `listening <origin>` when ready.
-// CONFIG: {issuerPath, subjectPrefix, routes, clients, scopes, claims, shortLivedClients,
+// CONFIG: {issuerPath, routes, clients, scopes, claims, shortLivedClients,
 // clientAuthMethods}.
 // Every client must use PKCE (S256). Sign-in is oidc-provider's development login page (any
 // login; "unverified-..." logins get email_verified=false); consent is granted automatically.
@@ -29,9 +29,11 @@ function numericId(login) {
   return hash;
 }
 
-function claimsOf(login) {
+// The account id is the login; "connection|name" logins (Auth0's subjects) are users "name".
+function claimsOf(accountId) {
+  const login = accountId.split('|').pop();
   return {
-    sub: `${config.subjectPrefix ?? ''}${login}`,
+    sub: accountId,
     email: `${login}@example.test`,
     email_verified: !login.startsWith('unverified'),
     name: `User ${login}`,
