@@ -4,6 +4,10 @@ Each is a factory ``name(auth, *, client_id=..., ...)`` (also its class, ``Githu
 taking Lucia v2's options for it in snake_case and an optional ``http_client=``.
 """
 
+from collections.abc import Callable
+from typing import Any
+
+from ..provider import OAuth2ProviderAuth, OAuth2ProviderAuthWithPKCE
 from .apple import AppleAuth, AppleUserAuth, apple
 from .atlassian import AtlassianAuth, AtlassianUserAuth, atlassian
 from .auth0 import Auth0Auth, Auth0UserAuth, auth0
@@ -34,7 +38,7 @@ from .twitch import TwitchAuth, TwitchUserAuth, twitch
 from .twitter import TwitterAuth, TwitterUserAuth, twitter
 
 #: Every built-in provider's factory by its provider id.
-PROVIDERS = {
+PROVIDERS: dict[str, Callable[..., OAuth2ProviderAuth[Any] | OAuth2ProviderAuthWithPKCE[Any]]] = {
     "apple": apple,
     "atlassian": atlassian,
     "auth0": auth0,
