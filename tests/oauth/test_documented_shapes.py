@@ -98,7 +98,7 @@ class Provider:
         return url, verifier
 
     async def callback(self, verifier: str | None) -> Any:
-        if self.pkce:
+        if isinstance(self.provider, OAuth2ProviderAuthWithPKCE):
             assert verifier is not None
             return await self.provider.validate_callback(CODE, verifier)
         return await self.provider.validate_callback(CODE)
