@@ -1,9 +1,12 @@
 """The short-lived cookies of one sign-in: the ``state`` (and PKCE code verifier) between the
 redirect to the provider and its callback.
 
-Framework-neutral: :meth:`OAuthStateCookies.create` gives :class:`lucia_core.Cookie` objects to
-set on the redirect response (``cookie.serialize()`` is a ``Set-Cookie`` value, for any
-framework), and :meth:`OAuthStateCookies.validate` reads the callback's ``Cookie`` header. The
+In any framework lucia-core's middleware supports: :meth:`OAuthStateCookies.start` sets them
+through ``auth.handle_request(...)`` (as ``AuthRequest.set_session`` sets the session cookie),
+and :meth:`OAuthStateCookies.finish` checks the callback's ``state`` and clears them. Without a
+middleware, :meth:`~OAuthStateCookies.create` gives :class:`lucia_core.Cookie` objects
+(``cookie.serialize()`` is a ``Set-Cookie`` value) and :meth:`~OAuthStateCookies.validate`
+reads a ``Cookie`` header. The
 cookies are ``HttpOnly``, ``SameSite=Lax`` (sent on the provider's top-level redirect back),
 ``Secure`` when the ``Auth`` runs in PROD, and live 10 minutes; :meth:`~OAuthStateCookies.clear`
 gives the cookies that delete them, to set on the callback's response whatever its outcome.
@@ -22,6 +25,7 @@ from ..cookie import Cookie, CookieAttributes, parse_cookie
 
 if TYPE_CHECKING:
     from ..auth import Auth
+    from ..request import AuthRequest
 
 DEFAULT_MAX_AGE = timedelta(minutes=10)
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
@@ -99,6 +103,23 @@ class OAuthStateCookies:
             raise OAuthStateError("OAUTH_INVALID_STATE: the state does not match its cookie")
         verifier = cookies.get(self.code_verifier_name)
         return OAuthCallback(code_verifier=verifier or None)
+
+    def start(self, auth_request: AuthRequest, state: str, code_verifier: str | None = None) -> None:
+        """Set the cookies of a new sign-in on the response of ``auth_request`` (the redirect)."""
+        set_cookie = auth_request.context.set_cookie
+        if set_cookie is None:
+            raise RuntimeError("this request cannot set cookies: give handle_request the response too")
+        for cookie in self.create(state, code_verifier):
+            set_cookie(cookie)
+
+    def finish(self, auth_request: AuthRequest, state: str | None) -> OAuthCallback:
+        """Check the callback's ``state`` against its cookie and clear both cookies (whatever
+        the outcome: a state is used once). OAuthStateError when it does not match."""
+        context = auth_request.context
+        if context.set_cookie is not None:
+            for cookie in self.clear():
+                context.set_cookie(cookie)
+        return self.validate(context.header("cookie"), state)
 
 
 def oauth_state_cookies(
