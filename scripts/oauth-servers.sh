@@ -4,7 +4,7 @@
 #   scripts/oauth-servers.sh install [oidc|keycloak ...]   install what is missing (default: both)
 #   scripts/oauth-servers.sh path oidc|keycloak           print where it is installed
 #
-#   oidc      npm `oidc-provider` (panva), the version in tests/oauth/servers/package.json, with
+#   oidc      npm `oidc-provider` (panva), the version in scripts/oauth-servers/package.json, with
 #             the machine's npm (and its configured registry); needs Node 18+.
 #   keycloak  `org.keycloak:keycloak-quarkus-dist` (zip) through the machine's Maven (and its
 #             configured repositories), unpacked; needs Java 17+.
@@ -23,13 +23,13 @@ log() { printf '[oauth-servers] %s\n' "$*" >&2; }
 install_oidc() {
     local target=$STATE/oidc-provider
     if [ -f "$target/node_modules/oidc-provider/package.json" ] &&
-        cmp -s "$REPO/tests/oauth/servers/package.json" "$target/package.json"; then
+        cmp -s "$REPO/scripts/oauth-servers/package.json" "$target/package.json"; then
         return
     fi
     command -v npm >/dev/null || { log "npm is missing: apt-get install nodejs npm"; exit 1; }
     log "installing oidc-provider into $target"
     mkdir -p "$target"
-    cp "$REPO/tests/oauth/servers/package.json" "$target/package.json"
+    cp "$REPO/scripts/oauth-servers/package.json" "$target/package.json"
     (cd "$target" && npm install --no-audit --no-fund --no-package-lock --loglevel=error >&2)
 }
 

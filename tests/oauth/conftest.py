@@ -71,7 +71,7 @@ KEYCLOAK_NUMBERS: dict[str, float] = {}
 
 @pytest.fixture(scope="session")
 def keycloak_server() -> Iterator[KeycloakServer]:
-    """Keycloak, started once per test session with the realm of servers/keycloak-realm.json."""
+    """Keycloak, started once per test session with the realm of scripts/oauth-servers/keycloak-realm.json."""
     server = KeycloakServer()
     KEYCLOAK_NUMBERS["start_seconds"] = server.start_seconds
     KEYCLOAK_NUMBERS["memory_mib"] = server.memory_mib()

@@ -1,9 +1,9 @@
 """The real authorization servers of the OAuth tests, started on free 127.0.0.1 ports.
 
 - :class:`OidcServer`: npm ``oidc-provider`` (panva) under Node, one process per configuration
-  (tests/oauth/servers/oidc_server.mjs), PKCE required, signing keys rotated on demand.
+  (scripts/oauth-servers/oidc_server.mjs), PKCE required, signing keys rotated on demand.
 - :class:`KeycloakServer`: Keycloak (Quarkus distribution) in dev mode with the realm of
-  tests/oauth/servers/keycloak-realm.json imported, started once per test session.
+  scripts/oauth-servers/keycloak-realm.json imported, started once per test session.
 
 Both are installed by ``scripts/oauth-servers.sh install`` (run here when missing). Without Node
 or Java the tests are skipped, or fail where they must run (``CI`` or ``LUCIA_REQUIRE_BACKENDS``).
@@ -28,7 +28,7 @@ import httpx
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-SERVERS = Path(__file__).resolve().parent / "servers"
+SERVERS = REPO / "scripts" / "oauth-servers"
 SCRIPT = REPO / "scripts" / "oauth-servers.sh"
 OIDC_START_TIMEOUT = 30.0
 KEYCLOAK_START_TIMEOUT = float(os.environ.get("LUCIA_KEYCLOAK_START_TIMEOUT", "240"))

@@ -1,5 +1,5 @@
 """The ``keycloak`` provider against a real Keycloak (Quarkus distribution, dev mode, in-memory
-database) on 127.0.0.1, with the realm and client of servers/keycloak-realm.json: PKCE S256
+database) on 127.0.0.1, with the realm and client of scripts/oauth-servers/keycloak-realm.json: PKCE S256
 required by the client, users ada (verified email, realm and client roles) and eve (unverified)."""
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 // A real OpenID Provider for the tests: panva's oidc-provider on 127.0.0.1, configured by JSON.
 //
-//   node oidc_server.mjs CONFIG.json     (NODE_MODULES: the folder oidc-provider is installed in)
+//   node scripts/oauth-servers/oidc_server.mjs CONFIG.json     (NODE_MODULES: the folder oidc-provider is installed in)
 //
 // It listens on CONFIG.port (0: a free port) and prints one line `listening <origin>` when ready.
 // CONFIG: {issuerPath, routes, clients, scopes, claims, shortLivedClients,
