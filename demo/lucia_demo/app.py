@@ -32,6 +32,7 @@ from lucia_core.middleware.frameworks.fastapi import (
 )
 from lucia_core.middleware.frameworks.starlette import get_auth_request
 
+from . import oauth
 from .authentication import USERNAME_PROVIDER, create_auth
 from .forms import (
     could_be_credentials,
@@ -97,6 +98,7 @@ def create_app(storage: Storage, *, env: str = "DEV", password_hash: PasswordHas
     app.add_middleware(LuciaMiddleware)
     app.add_middleware(BaseHTTPMiddleware, dispatch=_add_security_headers)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    oauth.install(app, auth, storage)  # "Sign in with ..." when an OpenID Provider is configured
 
     CurrentSession = Annotated[Session | None, Depends(session_dependency(auth, bearer=False))]
     Authentication = Annotated[AuthRequest, Depends(auth_request_dependency(auth))]
@@ -209,7 +211,7 @@ def create_app(storage: Storage, *, env: str = "DEV", password_hash: PasswordHas
     async def login_page(request: Request, session: CurrentSession) -> Response:
         if session is not None:
             return redirect("/profile")
-        return render(request, "login.html", None, error=None, username="")
+        return render(request, "login.html", None, error=None, username="", **oauth.login_context(app))
 
     @app.post("/login", dependencies=checked)
     async def login(
@@ -247,7 +249,8 @@ def create_app(storage: Storage, *, env: str = "DEV", password_hash: PasswordHas
             (_session_row(item, current=item.session_id == session.session_id) for item in sessions),
             key=lambda row: (not row["current"], -row["created_sort"]),
         )
-        return render(request, "profile.html", session, session=session, sessions=rows)
+        oauth_methods = await oauth.profile_context(app, session)
+        return render(request, "profile.html", session, session=session, sessions=rows, **oauth_methods)
 
     @app.post("/sessions/sign-out-others", dependencies=checked)
     async def sign_out_others(session: SignedIn) -> Response:
