@@ -24,7 +24,7 @@ from tests.oauth.servers import OidcServer, free_port
 from .conftest import SERVER_START_TIMEOUT, chromium_executable, unavailable
 
 try:
-    from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, expect
+    from playwright.sync_api import Browser, BrowserContext, ViewportSize, expect
 except ImportError:
     unavailable("Playwright is not installed: pip install playwright (no browser download is needed)")
 chromium_executable()
