@@ -242,3 +242,13 @@ def test_tokens_keep_their_values_out_of_repr() -> None:
     assert tokens.access_token_expires_in == 60
     assert "secret" not in repr(tokens)
     assert "access_token_expires_in=60" in repr(tokens)
+
+
+@pytest.mark.parametrize(
+    "redirect_uri", ["/callback", "//evil.example/cb", "javascript:alert(1)", "callback"]
+)
+def test_a_provider_refuses_a_redirect_uri_that_is_not_an_absolute_http_url(redirect_uri: str) -> None:
+    from lucia_core.oauth.providers import github
+
+    with pytest.raises(ValueError, match="absolute http"):
+        github(object(), client_id="app", client_secret="s", redirect_uri=redirect_uri)  # type: ignore[arg-type]
