@@ -15,12 +15,12 @@ import httpx
 import pytest
 from starlette.testclient import TestClient
 
+from lucia_core import Auth
+from lucia_core.middleware import starlette
+from lucia_core.oauth import LinkingError
+
 from .conftest import REDIRECT_URI, SECRET
 from .servers import OidcServer, sign_in
-
-from lucia_core import Auth
-from lucia_core.oauth import LinkingError
-from lucia_core.middleware import starlette
 
 ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text()
