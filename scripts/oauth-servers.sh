@@ -9,6 +9,8 @@
 #   keycloak  `org.keycloak:keycloak-quarkus-dist` (zip) through the machine's Maven (and its
 #             configured repositories), unpacked; needs Java 17+.
 #
+# Node, npm, Java 17 and Maven come from Debian's packages when missing.
+#
 # The tests start the servers themselves on free 127.0.0.1 ports (tests/oauth/servers.py) and
 # run this script's install when something is missing. State: $LUCIA_OAUTH_SERVERS_DIR
 # (default <repo>/.oauth-servers). Delete it for a clean slate.
@@ -19,6 +21,23 @@ STATE=${LUCIA_OAUTH_SERVERS_DIR:-$REPO/.oauth-servers}
 KEYCLOAK_VERSION=${LUCIA_KEYCLOAK_VERSION:-26.4.7}
 
 log() { printf '[oauth-servers] %s\n' "$*" >&2; }
+die() { log "$*"; exit 1; }
+
+# Debian's packages for what is missing (a fresh CI machine); LUCIA_OAUTH_SERVERS_NO_INSTALL=1
+# fails instead.
+apt_install() {
+    [ "${LUCIA_OAUTH_SERVERS_NO_INSTALL:-}" != 1 ] || die "missing: $* (LUCIA_OAUTH_SERVERS_NO_INSTALL=1)"
+    command -v apt-get >/dev/null 2>&1 || die "missing packages ($*) and no apt-get: install them by hand"
+    local sudo=""
+    [ "$(id -u)" = 0 ] || sudo=sudo
+    log "installing Debian packages: $*"
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -q >&2
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@" >&2
+}
+
+java_major() {
+    java -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -1
+}
 
 install_oidc() {
     local target=$STATE/oidc-provider
@@ -26,7 +45,7 @@ install_oidc() {
         cmp -s "$REPO/scripts/oauth-servers/package.json" "$target/package.json"; then
         return
     fi
-    command -v npm >/dev/null || { log "npm is missing: apt-get install nodejs npm"; exit 1; }
+    command -v node >/dev/null && command -v npm >/dev/null || apt_install nodejs npm
     log "installing oidc-provider into $target"
     mkdir -p "$target"
     cp "$REPO/scripts/oauth-servers/package.json" "$target/package.json"
@@ -38,8 +57,8 @@ install_keycloak() {
     if [ -x "$target/bin/kc.sh" ]; then
         return
     fi
-    command -v mvn >/dev/null || { log "mvn is missing: apt-get install maven"; exit 1; }
-    command -v java >/dev/null || { log "java is missing: apt-get install openjdk-17-jre-headless"; exit 1; }
+    command -v java >/dev/null && [ "$(java_major)" -ge 17 ] || apt_install openjdk-17-jre-headless
+    command -v mvn >/dev/null || apt_install maven
     log "fetching Keycloak $KEYCLOAK_VERSION with Maven"
     mkdir -p "$STATE/downloads"
     mvn --batch-mode --quiet dependency:copy \
@@ -51,6 +70,7 @@ install_keycloak() {
     python3 -c 'import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])' "$zip" "$target.partial"
     mv "$target.partial/keycloak-$KEYCLOAK_VERSION" "$target"
     rmdir "$target.partial"
+    rm -f "$zip" # Maven's own repository keeps a copy
     chmod +x "$target/bin/"*.sh
 }
 
