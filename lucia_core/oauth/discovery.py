@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import httpx
 
 from .http import build_request, send_json
+from .locks import LoopLocks
 
 
 class OpenIDConfiguration:
@@ -20,7 +20,7 @@ class OpenIDConfiguration:
         self.issuer = issuer
         self.http_client = http_client
         self._document: dict[str, Any] | None = None
-        self._lock = asyncio.Lock()
+        self._locks = LoopLocks()
 
     @property
     def url(self) -> str:
@@ -31,7 +31,7 @@ class OpenIDConfiguration:
         """The configuration document (fetched on first use)."""
         if self._document is not None:
             return self._document
-        async with self._lock:
+        async with self._locks.get("document"):
             if self._document is None:
                 answer = await send_json(build_request("GET", self.url), self.http_client)
                 if answer.body.get("issuer") != self.issuer:

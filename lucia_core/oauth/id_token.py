@@ -7,7 +7,6 @@ secret, known to more parties than the issuer) and compares the claims.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import binascii
 import hmac
@@ -23,6 +22,7 @@ from joserfc.jwk import KeySet
 
 from .errors import IdTokenError, OAuthRequestError
 from .http import build_request, send_json
+from .locks import LoopLocks
 
 DEFAULT_ALGORITHMS = ("RS256", "ES256", "PS256", "EdDSA")
 #: Asymmetric JWS algorithms that may be named in ``algorithms``.
@@ -65,7 +65,7 @@ class JwksCache:
     def __init__(self, max_age: float = JWKS_MAX_AGE) -> None:
         self.max_age = max_age
         self._sets: dict[str, tuple[float, KeySet]] = {}
-        self._locks: dict[str, asyncio.Lock] = {}
+        self._locks = LoopLocks()
 
     async def get(
         self, jwks_uri: str, http_client: httpx.AsyncClient | None, *, refresh: bool = False
@@ -74,8 +74,7 @@ class JwksCache:
         cached = self._sets.get(jwks_uri)
         if cached is not None and not refresh and self._fresh(cached):
             return cached[1]
-        lock = self._locks.setdefault(jwks_uri, asyncio.Lock())
-        async with lock:
+        async with self._locks.get(jwks_uri):
             current = self._sets.get(jwks_uri)
             if current is not None and self._fresh(current) and (current is not cached or not refresh):
                 return current[1]  # fresh, or fetched by another task while this one waited

@@ -252,3 +252,29 @@ def test_a_provider_refuses_a_redirect_uri_that_is_not_an_absolute_http_url(redi
 
     with pytest.raises(ValueError, match="absolute http"):
         github(object(), client_id="app", client_secret="s", redirect_uri=redirect_uri)  # type: ignore[arg-type]
+
+
+def test_a_jwk_set_cache_serves_several_event_loops() -> None:
+    import asyncio
+
+    from joserfc.jwk import RSAKey
+
+    from lucia_core.oauth.id_token import JwksCache
+
+    fetches: list[httpx.Request] = []
+    key = RSAKey.generate_key(2048, parameters={"kid": "k1"}).as_dict(private=False)
+
+    async def jwks(request: httpx.Request) -> httpx.Response:
+        fetches.append(request)
+        await asyncio.sleep(0.01)  # the others wait on the lock meanwhile
+        return httpx.Response(200, json={"keys": [key]})
+
+    cache = JwksCache()
+
+    async def concurrent_gets() -> None:
+        client = httpx.AsyncClient(transport=httpx.MockTransport(jwks))
+        await asyncio.gather(*(cache.get("https://idp.example/jwks", client, refresh=True) for _ in range(3)))
+
+    asyncio.run(concurrent_gets())  # the lock is waited on in this loop...
+    asyncio.run(concurrent_gets())  # ...and in another one
+    assert len(fetches) == 2  # concurrent refreshes share one fetch

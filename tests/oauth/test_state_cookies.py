@@ -217,7 +217,7 @@ async def test_aiohttp(auth: Auth) -> None:
     state_cookies = oauth_state_cookies(auth, "oidc")
 
     async def login(request: web.Request) -> web.StreamResponse:
-        response = web.HTTPFound("https://idp.example/authorize")
+        response = web.Response(status=302, headers={"Location": "https://idp.example/authorize"})
         state_cookies.start(auth.handle_request(request, response), STATE, VERIFIER)
         return response
 
