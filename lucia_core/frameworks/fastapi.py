@@ -1,18 +1,18 @@
 """FastAPI dependencies: the request's :class:`AuthRequest`, its session, or a 401.
 
-``pip install "lucia-core[fastapi]"``. The dependencies need :class:`LuciaMiddleware` on the
+``pip install "lucia-core[fastapi]"``. The dependencies need :class:`ASGICookies` on the
 application (it carries the cookies to the response the endpoint returns) and share one
 ``AuthRequest`` per request (see :func:`~.starlette.get_auth_request`), so the session is
 validated once however many dependencies ask for it::
 
     from typing import Annotated
     from fastapi import Depends, FastAPI
-    from lucia_core.middleware.frameworks.fastapi import (
-        LuciaMiddleware, auth_request_dependency, require_session, session_dependency,
+    from lucia_core.frameworks.fastapi import (
+        ASGICookies, auth_request_dependency, require_session, session_dependency,
     )
 
     app = FastAPI()
-    app.add_middleware(LuciaMiddleware)
+    app.add_middleware(ASGICookies)
     CurrentSession = Annotated[Session | None, Depends(session_dependency(auth))]   # None if signed out
     SignedIn = Annotated[Session, Depends(require_session(auth))]                  # or 401
     Authentication = Annotated[AuthRequest, Depends(auth_request_dependency(auth))]
@@ -40,10 +40,10 @@ except ImportError as error:  # pragma: no cover - exercised in a subprocess wit
         f'{__name__} needs FastAPI; install it with: pip install "lucia-core[fastapi]"'
     ) from error
 
-from ...auth import Auth
-from ...request import AuthRequest
-from ...session import Session
-from .starlette import LuciaMiddleware, get_auth_request
+from ..auth import Auth
+from ..request import AuthRequest
+from ..session import Session
+from .starlette import get_auth_request
 
 
 def auth_request_dependency(auth: Auth) -> Callable[[HTTPConnection], Awaitable[AuthRequest]]:
@@ -97,4 +97,4 @@ def require_session(auth: Auth, *, bearer: bool = True) -> Callable[[HTTPConnect
     return signed_in_session
 
 
-__all__ = ["LuciaMiddleware", "auth_request_dependency", "require_session", "session_dependency"]
+__all__ = ["auth_request_dependency", "require_session", "session_dependency"]
