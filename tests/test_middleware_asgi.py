@@ -203,7 +203,11 @@ async def test_a_websocket_accept_carries_the_cookies(auth: Auth) -> None:
     scope: Scope = {
         "type": "websocket",
         "path": "/ws",
-        "headers": [(b"host", b"example.com"), (b"origin", b"http://example.com"), (b"cookie", b"auth_session=nope")],
+        "headers": [
+            (b"host", b"example.com"),
+            (b"origin", b"http://example.com"),
+            (b"cookie", b"auth_session=nope"),
+        ],
     }
     await ASGICookies(app)(scope, no_receive, sent)
     accept, close = sent.messages

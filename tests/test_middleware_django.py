@@ -161,6 +161,25 @@ async def test_a_same_origin_post_passes(auth: Auth, session: Session) -> None:
     assert response.json() == user_of(session)
 
 
+HANDSHAKE = {"Upgrade": "websocket", "Connection": "Upgrade", "Sec-WebSocket-Version": "13"}
+
+
+@pytest.mark.parametrize("origin", ["http://evil.com", "http://evil.testserver", None])
+async def test_a_cross_site_websocket_handshake_is_not_authenticated(
+    auth: Auth, session: Session, origin: str | None
+) -> None:
+    # Django (ASGI or WSGI) sees a handshake as a GET with Upgrade: websocket, checked like a POST.
+    headers = HANDSHAKE if origin is None else {**HANDSHAKE, "Origin": origin}
+    response = await client_with(session.session_id).get("/me", headers=headers)
+    assert response.json() == user_of(None)
+    assert set_cookie_headers(response) == []
+
+
+async def test_a_same_origin_websocket_handshake_is_authenticated(auth: Auth, session: Session) -> None:
+    response = await client_with(session.session_id).get("/me", headers={**HANDSHAKE, "Origin": ORIGIN})
+    assert response.json() == user_of(session)
+
+
 async def test_a_bearer_token_works(auth: Auth, session: Session) -> None:
     response = await AsyncClient().post("/me", headers={"Authorization": f"Bearer {session.session_id}"})
     assert response.json() == user_of(session)
