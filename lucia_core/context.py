@@ -78,7 +78,13 @@ def plain_request_context(*args: Any) -> RequestContext:
     its fields. A framework's request gets a TypeError naming the middleware to configure."""
     if len(args) == 1 and isinstance(args[0], RequestContext):
         return args[0]
-    if len(args) == 1 and isinstance(args[0], Mapping) and "type" not in args[0]:
+    framework = type(args[0]).__module__.partition(".")[0] if args else ""
+    if (
+        len(args) == 1
+        and isinstance(args[0], Mapping)
+        and "type" not in args[0]
+        and framework not in _FRAMEWORKS
+    ):
         unknown = set(args[0]) - _CONTEXT_KEYS
         if unknown:
             raise ValueError(
