@@ -158,7 +158,7 @@ def _failing_attributes(row: dict[str, Any]) -> dict[str, Any]:
 
 
 async def stored(connection: aiosqlite.Connection, table: str) -> int:
-    async with connection.execute(f"SELECT COUNT(*) FROM {table}") as cursor:  # noqa: S608 - fixed names
+    async with connection.execute(f"SELECT COUNT(*) FROM {table}") as cursor:
         (count,) = await cursor.fetchone()  # type: ignore[misc]
     return int(count)
 

@@ -39,7 +39,7 @@ from .forms import (
     password_problem,
     username_problem,
 )
-from .presentation import describe_user_agent, format_datetime, from_unix_ms, relative_time
+from .presentation import backend_kind, describe_user_agent, format_datetime, from_unix_ms, relative_time
 from .storage import Storage
 
 HERE = Path(__file__).parent
@@ -127,7 +127,11 @@ def create_app(storage: Storage, *, env: Env = "DEV", password_hash: PasswordHas
         return templates.TemplateResponse(
             request,
             template,
-            {"user": current.user if current else None, "notice": notice, "storage": storage.description}
+            {
+                "user": current.user if current else None,
+                "notice": notice,
+                "storage": backend_kind(storage.adapter),
+            }
             | context,
             status_code=status_code,
         )
