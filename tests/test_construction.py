@@ -22,7 +22,7 @@ def test_a_prefixed_cookie_name_in_dev_says_what_to_do(adapter: RecordingAdapter
 
 
 def test_a_host_cookie_with_a_domain_is_refused(adapter: RecordingAdapter) -> None:
-    with pytest.raises(ValueError, match="must not have a domain.*__Secure-"):
+    with pytest.raises(ValueError, match=r"must not have a domain.*__Secure-"):
         lucia(
             adapter=adapter,
             env="PROD",
