@@ -27,6 +27,7 @@ in the lifespan::
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+
 try:
     from fastapi import HTTPException, Security, status
     from fastapi.security import APIKeyCookie, HTTPBearer
@@ -120,7 +121,7 @@ def session_dependency(
 
         async def cookie_session(
             connection: HTTPConnection,
-            _cookie: None = Security(cookie),  # noqa: B008 - how FastAPI declares a dependency
+            _cookie: None = Security(cookie),
         ) -> Session | None:
             return await find(connection)
 
@@ -130,8 +131,8 @@ def session_dependency(
 
     async def current_session(
         connection: HTTPConnection,
-        _cookie: None = Security(cookie),  # noqa: B008 - how FastAPI declares a dependency
-        _token: None = Security(token),  # noqa: B008
+        _cookie: None = Security(cookie),
+        _token: None = Security(token),
     ) -> Session | None:
         return await find(connection)
 
