@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from .adapter import Adapter
 from .arguments import attribute_columns, require_new_id, require_str
-from .configuration import Configuration, build_configuration, check_adapter
+from .configuration import Configuration, build_configuration, check_adapter, check_middleware
 from .context import Middleware, RequestContext, plain_request_context
 from .cookie import Cookie, parse_cookie
 from .database import KeyRow, UserRow
@@ -16,6 +16,7 @@ from .debug import DebugLog
 from .errors import LuciaError
 from .ids import USER_ID_LENGTH, generate_random_string, is_plausible_id
 from .key import Key, create_key_id, split_key_id
+from .options import LuciaOptions
 from .origin import check_request_origin
 from .password import PasswordHashing, is_outdated_hash, normalize_password
 from .renewal import Renewals
@@ -25,9 +26,7 @@ from .sessions import SessionMethods
 from .user import User
 
 if TYPE_CHECKING:
-    from typing_extensions import Unpack
-
-    from .options import LuciaOptions
+    from typing_extensions import Unpack  # typing.Unpack from Python 3.11
 
 
 class Auth(SessionMethods):
@@ -40,12 +39,7 @@ class Auth(SessionMethods):
     def __init__(self, *, adapter: Adapter | Mapping[str, Any], **options: Unpack[LuciaOptions]) -> None:
         self.config: Configuration = build_configuration(options)
         self.adapter: Adapter = check_adapter(adapter)
-        middleware = options.get("middleware")
-        if middleware is not None and not callable(middleware):
-            raise TypeError(
-                f"middleware must be a lucia_core.middleware factory's result, not {middleware!r}"
-            )
-        self.middleware: Middleware = middleware or plain_request_context
+        self.middleware: Middleware = check_middleware(options.get("middleware")) or plain_request_context
         self.passwords = PasswordHashing(options.get("password_hash"))
         self._debug = DebugLog(self.config.debug_mode)
         self._read_session_and_user = getattr(self.adapter, "get_session_and_user", None)

@@ -10,6 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 from .adapter import Adapter, resolve_adapter
+from .context import Middleware
 from .cookie import DEFAULT_SESSION_COOKIE_NAME, CookieAttributes, SessionCookieSettings
 from .database import SessionRow, UserRow
 from .options import (
@@ -125,6 +126,16 @@ def _attribute_getter(name: str, func: object) -> Callable[[Any], Mapping[str, A
             "session, from the row already read; to load more, do it where you use the user"
         )
     return func
+
+
+def check_middleware(middleware: object) -> Middleware | None:
+    """The ``middleware`` option (None: the default), or TypeError when it is not callable."""
+    if middleware is not None and not callable(middleware):
+        raise TypeError(
+            f"middleware must be what a lucia_core.middleware factory returns, such as "
+            f"lucia_core.middleware.starlette(), not {middleware!r}"
+        )
+    return middleware
 
 
 def build_configuration(options: Mapping[str, Any]) -> Configuration:

@@ -29,7 +29,8 @@ class RequestContext:
 
     ``headers`` is read case-insensitively (it is stored with lowercase names). ``set_cookie``
     writes a cookie on the response, or is None when the response cannot carry cookies.
-    ``websocket`` marks a WebSocket handshake; a request with ``Upgrade: websocket`` is one too.
+    ``websocket`` marks a WebSocket handshake; a request with ``Upgrade: websocket`` or a
+    ``Sec-WebSocket-Key`` is one too.
     Its repr masks the credentials (cookie, ``Authorization``, the URL's query).
     """
 
@@ -47,7 +48,9 @@ class RequestContext:
         self.headers = RequestHeaders({str(name).lower(): value for name, value in self.headers.items()})
         if not self.websocket:
             upgrade = self.header("upgrade")
-            self.websocket = upgrade is not None and "websocket" in upgrade.lower()
+            self.websocket = (upgrade is not None and "websocket" in upgrade.lower()) or (
+                "sec-websocket-key" in self.headers
+            )
 
     def header(self, name: str) -> str | None:
         """The value of header ``name`` (any case), or None when absent or not a str."""

@@ -84,6 +84,7 @@ async def test_repeated_cookie_headers_are_all_read(auth: Auth, session: Session
         {"websocket": True},
         {"headers": {"Host": "example.com", "Upgrade": "websocket", "Origin": "https://evil.com"}},
         {"headers": {"Host": "example.com", "Upgrade": "WebSocket"}},
+        {"headers": {"Host": "example.com", "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="}},
         {"method": "CONNECT", "headers": {"Host": "example.com"}},  # RFC 8441 (HTTP/2) handshakes
     ],
 )

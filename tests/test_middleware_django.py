@@ -257,3 +257,9 @@ def test_a_serialized_morsel_survives_pickling(auth: Auth) -> None:
     copy = pickle.loads(pickle.dumps(morsel))
     assert copy.output(header="").strip() == auth.create_session_cookie(None).serialize()
     assert (copy.key, copy.value) == ("auth_session", "")
+
+
+async def test_a_serialized_morsel_prints_its_value_masked(auth: Auth, session: Session) -> None:
+    morsel = SerializedMorsel(auth.create_session_cookie(session))
+    assert session.session_id not in repr(morsel)
+    assert session.session_id not in str([morsel])

@@ -201,3 +201,9 @@ def test_a_serialized_cookie_writes_the_exact_header(auth: Auth) -> None:
     assert serialized.to_encoded_header() == (b"set-cookie", cookie.serialize().encode())
     assert serialized.to_header() == f"Set-Cookie: {cookie.serialize()}"
     assert serialized.to_header(header="") == cookie.serialize()
+
+
+async def test_a_serialized_cookie_prints_its_value_masked(auth: Auth, session: Session) -> None:
+    cookie = SerializedCookie(auth.create_session_cookie(session))
+    assert session.session_id not in repr(cookie)
+    assert session.session_id not in str([cookie])

@@ -7,7 +7,7 @@
    streamed), just before its headers are sent (the recommended way)::
 
        from lucia_core.middleware import aiohttp as aiohttp_middleware
-       from lucia_core.middleware.frameworks import aiohttp as lucia_aiohttp
+       from lucia_core.frameworks import aiohttp as lucia_aiohttp
 
        auth = lucia(adapter=adapter, middleware=aiohttp_middleware())
        app = web.Application()

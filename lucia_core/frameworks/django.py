@@ -39,6 +39,7 @@ except ImportError as error:  # pragma: no cover - exercised in a subprocess wit
 
 from ..context import RequestContext
 from ..cookie import Cookie
+from ..masking import mask
 from .headers import join_headers
 from .response_cookies import ResponseCookies, response_writer
 
@@ -62,6 +63,9 @@ class SerializedMorsel(Morsel[str]):
     def OutputString(self, attrs: Any = None) -> str:  # Morsel's own (camel-case) name
         """The ``Set-Cookie`` value, as serialized by lucia-core."""
         return self.header
+
+    def __repr__(self) -> str:
+        return f"<SerializedMorsel: {self.key}={mask(self.value)}>"
 
     def __getstate__(self) -> dict[str, Any]:
         return {**super().__getstate__(), "header": self.header}  # type: ignore[misc]

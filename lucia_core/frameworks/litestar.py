@@ -36,6 +36,7 @@ except ImportError as error:  # pragma: no cover - exercised in a subprocess wit
 
 from ..context import RequestContext
 from ..cookie import Cookie
+from ..masking import mask
 from .asgi import response_cookies, scope_request_context
 from .response_cookies import response_writer
 
@@ -64,6 +65,9 @@ class SerializedCookie(LitestarCookie):
     def to_encoded_header(self) -> tuple[bytes, bytes]:
         """The ASGI header pair."""
         return b"set-cookie", self.header.encode("latin-1")
+
+    def __repr__(self) -> str:
+        return f"SerializedCookie(key={self.key!r}, value={mask(self.value or '')!r}, path={self.path!r})"
 
 
 def request_context(
