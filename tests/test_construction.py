@@ -188,3 +188,16 @@ async def test_create_session_stores_nothing_when_building_the_session_fails(
     with pytest.raises(LuciaError):
         await good.create_session(user_id="missing-user", attributes={})
     assert await stored(connection, "user_session") == 0
+
+
+def test_mistakes_in_options_are_type_errors_too(adapter: RecordingAdapter) -> None:
+    # The options are TypedDicts and Literals: mypy --strict (warn_unused_ignores) fails the
+    # `types` session if one of these ignores stops being needed, i.e. if mypy misses the mistake.
+    with pytest.raises(ValueError):
+        lucia(adapter=adapter, session_cookie={"nmae": "sid"})  # type: ignore[arg-type]
+    with pytest.raises(ValueError):
+        lucia(adapter=adapter, env="prod")  # type: ignore[arg-type]
+    with pytest.raises(ValueError):
+        lucia(adapter=adapter, csrf_protection={"hosts": "example.com"})  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        lucia(adapter=adapter, session_expires_in={"active_period": 60})  # type: ignore[arg-type]
