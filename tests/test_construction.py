@@ -193,11 +193,11 @@ async def test_create_session_stores_nothing_when_building_the_session_fails(
 def test_mistakes_in_options_are_type_errors_too(adapter: RecordingAdapter) -> None:
     # The options are TypedDicts and Literals: mypy --strict (warn_unused_ignores) fails the
     # `types` session if one of these ignores stops being needed, i.e. if mypy misses the mistake.
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="nmae"):
         lucia(adapter=adapter, session_cookie={"nmae": "sid"})  # type: ignore[arg-type]
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="env"):
         lucia(adapter=adapter, env="prod")  # type: ignore[arg-type]
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="hosts"):
         lucia(adapter=adapter, csrf_protection={"hosts": "example.com"})  # type: ignore[arg-type]
     with pytest.raises(TypeError):
         lucia(adapter=adapter, session_expires_in={"active_period": 60})  # type: ignore[arg-type]
