@@ -48,3 +48,7 @@ def test_each_framework_example_in_readme_is_the_file_the_tests_run() -> None:
 def test_readme_says_how_to_normalize_usernames_and_what_a_csrf_refusal_looks_like() -> None:
     assert 'unicodedata.normalize("NFKC", username).casefold().strip()' in README
     assert "### What a CSRF refusal looks like to a client" in README
+
+
+def test_login_throttling_in_readme_is_examples_login_throttling() -> None:
+    assert (ROOT / "examples" / "login_throttling.py").read_text() in python_blocks()
