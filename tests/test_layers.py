@@ -36,7 +36,9 @@ def imported(path: Path, modules: set[str]) -> set[str]:
                 base = ".".join([*anchor, base] if base else anchor)
             targets = [base, *(f"{base}.{alias.name}" for alias in node.names)]
         for target in targets:
-            while target and target != ROOT:
+            # Importing a.b.c runs a/__init__ and a/b/__init__ first, unless the importer lives
+            # in that package already (then it is being imported, not a dependency).
+            while target and target != ROOT and not f"{name}.".startswith(f"{target}."):
                 if target in modules:
                     found.add(target)
                 target = target.rpartition(".")[0]
@@ -62,6 +64,8 @@ def reachable(graph: dict[str, set[str]], start: str) -> set[str]:
 
 def test_the_graph_sees_the_imports() -> None:
     graph = import_graph()
+    assert "lucia_core.frameworks" in graph["lucia_core.middleware"]  # a package's __init__ runs first
+    assert "lucia_core.frameworks" not in graph["lucia_core.frameworks.asgi"]  # but not for its own modules
     assert "lucia_core.request" in graph["lucia_core.auth"]
     assert "lucia_core.auth" in graph["lucia_core.frameworks.fastapi"]
     assert "lucia_core.frameworks.asgi" in graph["lucia_core.middleware"]  # imported inside a function
