@@ -8,7 +8,7 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from lucia_core import Auth
-from lucia_core.middleware.frameworks.asgi import LuciaMiddleware
+from lucia_core.frameworks.asgi import ASGICookies
 from lucia_core.oauth import OAuthRequestError, OAuthStateError, oauth_state_cookies
 from lucia_core.oauth.providers import github
 
@@ -41,4 +41,4 @@ def create_app(auth: Auth, http_client: httpx.AsyncClient | None = None) -> Star
         return RedirectResponse("/", status_code=303)
 
     routes = [Route("/login/github", login), Route("/login/github/callback", callback)]
-    return Starlette(routes=routes, middleware=[Middleware(LuciaMiddleware)])
+    return Starlette(routes=routes, middleware=[Middleware(ASGICookies)])

@@ -35,7 +35,7 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from lucia_core import Auth, AuthRequest, LuciaError, Session
-from lucia_core.middleware.frameworks.starlette import get_auth_request
+from lucia_core.frameworks.starlette import get_auth_request
 from lucia_core.oauth import (
     IdTokenError,
     LinkingError,
