@@ -35,9 +35,9 @@ CLIENT_SECRET = secrets.token_urlsafe(16)
 _READY = re.compile(r"lucia demo running at (http://\S+)")
 
 
-@pytest.fixture(scope="module")
-def demo_with_oidc(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The demo on a free port with the local OpenID Provider as "Local OpenID"."""
+def start_demo(folder: Path) -> tuple[str, OidcServer, subprocess.Popen[bytes]] | None:
+    """The demo on a port chosen now (the provider must know the redirect URI first), with the
+    local OpenID Provider as "Local OpenID"; None when the port was taken meanwhile."""
     port = free_port()
     provider = OidcServer(
         {
@@ -52,8 +52,7 @@ def demo_with_oidc(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             ]
         }
     )
-    folder = tmp_path_factory.mktemp("oauth-demo")
-    log_path = folder / "server.log"
+    log_path = folder / f"server-{port}.log"
     command = [
         sys.executable,
         "-m",
@@ -74,13 +73,32 @@ def demo_with_oidc(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     environment = {key: value for key, value in os.environ.items() if not key.startswith("LUCIA_DEMO_")}
     with log_path.open("w") as log:
         process = subprocess.Popen(command, cwd=folder, stdout=log, stderr=subprocess.STDOUT, env=environment)
+    deadline = time.monotonic() + SERVER_START_TIMEOUT
+    while not (match := _READY.search(log_path.read_text())):
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            process.wait()
+            provider.stop()
+            if "address already in use" in log_path.read_text().lower():
+                return None
+            pytest.fail(f"the demo did not start:\n{log_path.read_text()}", pytrace=False)
+        time.sleep(0.05)
+    return match.group(1), provider, process
+
+
+@pytest.fixture(scope="module")
+def demo_with_oidc(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The demo with "Sign in with Local OpenID" (another port if another process took the first)."""
+    folder = tmp_path_factory.mktemp("oauth-demo")
+    for _attempt in range(3):
+        started = start_demo(folder)
+        if started is not None:
+            break
+    else:
+        pytest.fail("no free port for the demo in three attempts", pytrace=False)
+    url, provider, process = started
     try:
-        deadline = time.monotonic() + SERVER_START_TIMEOUT
-        while not (match := _READY.search(log_path.read_text())):
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"the demo did not start:\n{log_path.read_text()}", pytrace=False)
-            time.sleep(0.05)
-        yield match.group(1)
+        yield url
     finally:
         process.terminate()
         process.wait(timeout=10)

@@ -175,9 +175,20 @@ class KeycloakServer:
         imports.mkdir(parents=True, exist_ok=True)
         shutil.copy(SERVERS / "keycloak-realm.json", imports / "lucia-realm.json")
         self._folder = Path(tempfile.mkdtemp(prefix="lucia-keycloak-"))
+        self.log_path = self._folder / "keycloak.log"
+        started = time.monotonic()
+        # Free ports are chosen before Keycloak binds them: another process may take one meanwhile.
+        for _attempt in range(3):
+            if self._launch(home):
+                break
+        else:
+            pytest.fail("Keycloak found no free port in three attempts", pytrace=False)
+        self.start_seconds = time.monotonic() - started
+
+    def _launch(self, home: Path) -> bool:
+        """Start Keycloak and wait for the realm; False when a port was taken meanwhile."""
         self.port = free_port()
         self.origin = f"http://127.0.0.1:{self.port}"
-        self.log_path = self._folder / "keycloak.log"
         command = [
             str(home / "bin" / "kc.sh"),
             "start-dev",
@@ -195,27 +206,28 @@ class KeycloakServer:
             # Two cores and six test suites: a small heap is plenty for one realm.
             "JAVA_OPTS_KC_HEAP": "-XX:InitialRAMPercentage=1 -XX:MaxRAMPercentage=4",
         }
-        started = time.monotonic()
+        launched = time.monotonic()
         with self.log_path.open("w") as log:
             self._process = subprocess.Popen(
                 command, stdout=log, stderr=subprocess.STDOUT, env=environment, start_new_session=True
             )
-        deadline = started + KEYCLOAK_START_TIMEOUT
         realm = f"{self.origin}/realms/lucia/.well-known/openid-configuration"
         while True:
             try:
                 if httpx.get(realm, timeout=2).status_code == 200:
-                    break
+                    return True
             except httpx.HTTPError:
                 pass
-            if self._process.poll() is not None or time.monotonic() > deadline:
+            if self._process.poll() is not None or time.monotonic() > launched + KEYCLOAK_START_TIMEOUT:
                 log_text = self.log_path.read_text()[-5000:]
+                self._terminate()
+                if "address already in use" in log_text.lower():
+                    return False
                 self.stop()
                 pytest.fail(
                     f"Keycloak did not start in {KEYCLOAK_START_TIMEOUT} s:\n{log_text}", pytrace=False
                 )
             time.sleep(0.5)
-        self.start_seconds = time.monotonic() - started
 
     def memory_mib(self) -> float:
         """The resident memory of Keycloak's JVM (its process group's largest process), in MiB."""
@@ -229,7 +241,7 @@ class KeycloakServer:
                 continue
         return largest / 1024
 
-    def stop(self) -> None:
+    def _terminate(self) -> None:
         if self._process.poll() is None:
             os.killpg(self._process.pid, signal.SIGTERM)
             try:
@@ -237,4 +249,8 @@ class KeycloakServer:
             except subprocess.TimeoutExpired:
                 os.killpg(self._process.pid, signal.SIGKILL)
                 self._process.wait()
+
+    def stop(self) -> None:
+        """Stop Keycloak (its whole process group) and remove its folder."""
+        self._terminate()
         shutil.rmtree(self._folder, ignore_errors=True)
