@@ -123,8 +123,8 @@ eval "$(bash scripts/backends.sh env)"
 python -m benchmarks --full                    # or: nox -s bench -- --full   (CI: --quick)
 ```
 
-Options: `--scenario validate operations scale login peers profile`, `--backend sqlite postgres
-mysql mongodb redis`, `--out DIR`. This run: `{meta["command"]}`, started {meta["started"]}, took
+Options: `--scenario validate operations scale login peers profile throttle`, `--backend sqlite
+postgres mysql mongodb redis`, `--out DIR`. This run: `{meta["command"]}`, started {meta["started"]}, took
 {meta["seconds"] / 60:.0f} minutes, {meta["settings"]["reps"]} rounds per side per comparison.
 
 ## Machine
