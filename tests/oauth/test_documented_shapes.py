@@ -33,6 +33,7 @@ NAMES = sorted(path.stem for path in FIXTURES.glob("*.json"))
 CODE = "SplxlOBeZQQYbYS6WxSbIA"
 SIGNING_KEY = RSAKey.generate_key(2048, parameters={"kid": "documented-key", "use": "sig"})
 APPLE_KEY = ECKey.generate_key("P-256", private=True)
+NOT_RETRIEVED = "not retrieved here"
 
 
 def fixture(name: str) -> dict[str, Any]:
@@ -60,7 +61,13 @@ def test_every_fixture_names_its_sources() -> None:
             *([data["id_token"]] if "id_token" in data else []),
         ]
         for part in parts:
+            # The page a shape was checked against, and what was checked there; a page the
+            # search tool could not retrieve says so in both.
             assert part["source"].startswith("https://"), (name, part)
+            assert " " not in part["source"].removesuffix(f" ({NOT_RETRIEVED})"), (name, part)
+            assert len(part["checked"]) > 40, (name, part)
+            if part["source"].endswith(f"({NOT_RETRIEVED})"):
+                assert NOT_RETRIEVED in part["checked"], (name, part)
 
 
 def sign(claims: dict[str, Any]) -> str:
@@ -278,4 +285,23 @@ async def test_an_id_token_from_another_key_is_refused(documented: Provider) -> 
     )
     _url, verifier = await documented.authorize()
     with pytest.raises(ValueError, match=r"^signature"):
+        await documented.callback(verifier)
+
+
+@pytest.mark.parametrize("documented", ["linkedin"], indirect=True)
+@pytest.mark.parametrize("issuer", ["https://www.linkedin.com", "https://www.linkedin.com/oauth"])
+async def test_linkedin_accepts_its_documented_and_its_discovered_issuer(
+    documented: Provider, issuer: str
+) -> None:
+    documented.data["id_token"]["claims"]["iss"] = issuer
+    _url, verifier = await documented.authorize()
+    user_auth = await documented.callback(verifier)
+    assert user_auth.provider_user_id == documented.data["expected"]["provider_user_id"]
+
+
+@pytest.mark.parametrize("documented", ["linkedin"], indirect=True)
+async def test_linkedin_refuses_another_issuer(documented: Provider) -> None:
+    documented.data["id_token"]["claims"]["iss"] = "https://www.linkedin.com.example"
+    _url, verifier = await documented.authorize()
+    with pytest.raises(ValueError, match="iss"):
         await documented.callback(verifier)
