@@ -26,7 +26,7 @@ from lucia_core import Auth
 from lucia_core.oauth import OAuthRequestError, generate_pkce_code_challenge
 from lucia_core.oauth.id_token import JwksCache
 from lucia_core.oauth.provider import OAuth2ProviderAuthWithPKCE
-from lucia_core.oauth.providers import PROVIDERS
+from lucia_core.oauth.providers import PROVIDERS, apple
 
 FIXTURES = Path(__file__).parent / "documented"
 NAMES = sorted(path.stem for path in FIXTURES.glob("*.json"))
@@ -305,3 +305,13 @@ async def test_linkedin_refuses_another_issuer(documented: Provider) -> None:
     _url, verifier = await documented.authorize()
     with pytest.raises(ValueError, match="iss"):
         await documented.callback(verifier)
+
+
+@pytest.mark.parametrize("scope", [["email"], ["name"], ["name", "email"]])
+def test_apple_refuses_name_or_email_without_form_post(auth: Auth, scope: list[str]) -> None:
+    options = dict(fixture("apple")["options"], certificate=APPLE_KEY.as_pem(private=True).decode())
+    options.update(scope=scope, response_mode="query")
+    with pytest.raises(ValueError, match="form_post"):
+        apple(auth, **options)
+    options["scope"] = []
+    assert apple(auth, **options).response_mode == "query"
