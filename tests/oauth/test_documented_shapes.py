@@ -2,6 +2,11 @@
 shapes of its own documentation: the fixtures in documented/ (one per provider, each request and
 answer with the documentation page it comes from), served by an ``httpx.MockTransport``.
 
+Each part's "source" is the page that was read (through the search tool's stored copies) and its
+"checked" note says what was checked there; where the provider's own page could not be retrieved,
+the source says "not retrieved here" and the note names what was read instead (Lucia v2's source,
+its docs, or a third-party copy), so no fixture claims a page nobody read.
+
 For each: the authorization URL (endpoint, query, PKCE), the token request (endpoint, client
 authentication, redirect_uri, code_verifier), the user requests, and the parsed user and tokens.
 id_tokens in the fixtures are signed here with a key the mock JWK set publishes.
