@@ -16,16 +16,14 @@ mongoose adapter (collections ``users``, ``keys``, ``sessions`` with its documen
 read as is. The indexes are listed in ``schemas/mongodb.json``.
 """
 
-from .adapter import (
-    DEFAULT_COLLECTIONS,
-    INDEXES,
-    MongoDatabase,
-    MongoDBAdapter,
-    ServerFeatures,
-    create_indexes,
-    mongodb_adapter,
-)
-from .schema import apply_schema
+from lucia_core.database import DEFAULT_TABLES
+
+from .adapter import MongoDBAdapter, is_unique_violation, mongodb_adapter
+from .features import ServerFeatures
+from .schema import INDEXES, MongoDatabase, add_attributes, apply_schema, create_indexes, schema_json
+
+#: Lucia v2's default collection names (the table names of the SQL backends).
+DEFAULT_COLLECTIONS = DEFAULT_TABLES
 
 __all__ = [
     "DEFAULT_COLLECTIONS",
@@ -33,7 +31,10 @@ __all__ = [
     "MongoDBAdapter",
     "MongoDatabase",
     "ServerFeatures",
+    "add_attributes",
     "apply_schema",
     "create_indexes",
+    "is_unique_violation",
     "mongodb_adapter",
+    "schema_json",
 ]
