@@ -42,7 +42,9 @@ def resolve_names(
     if given is None:
         return names
     if not isinstance(given, Mapping):
-        raise TypeError(f"{option}= must be a dict with the keys {_listed(defaults)}, not {type(given).__name__}")
+        raise TypeError(
+            f"{option}= must be a dict with the keys {_listed(defaults)}, not {type(given).__name__}"
+        )
     unknown = sorted(set(given) - set(defaults), key=str)
     if unknown:
         raise ValueError(

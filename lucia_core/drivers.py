@@ -21,5 +21,9 @@ def expect(factory: str, value: T, expected: type | tuple[type, ...], what: str,
     needs (``what``), what it got, and how to make the right object (``hint``)."""
     if isinstance(value, expected):
         return value
-    got = f"the str {value!r}" if isinstance(value, str) else f"a {type(value).__module__}.{type(value).__qualname__}"
+    got = (
+        f"the str {value!r}"
+        if isinstance(value, str)
+        else f"a {type(value).__module__}.{type(value).__qualname__}"
+    )
     raise TypeError(f"{factory}() needs {what}, not {got}: {hint}")

@@ -17,9 +17,10 @@ from lucia_core.adapter import Adapter, SessionAndUserReader
 from lucia_core.database import KeyRow, SessionRow, UserRow
 from lucia_core.errors import LuciaError
 
-from .features import ServerFeatures, detect_features
 from .documents import KEY_PROJECTION, match_id, to_document, to_fields, to_key_row, to_row, to_session_row
+from .features import ServerFeatures, detect_features
 from .schema import MongoDatabase, collection_names
+
 
 async def _to_list(cursor: Any) -> list[dict[str, Any]]:
     # pymongo's aggregate() is a coroutine that returns a cursor; Motor's returns the cursor.

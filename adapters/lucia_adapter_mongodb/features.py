@@ -21,8 +21,6 @@ class ServerFeatures:
     lookup: bool
 
 
-
-
 async def detect_features(admin: Any) -> ServerFeatures:
     """Ask the server (its ``hello`` and ``buildInfo``) through the client's admin database."""
     hello = await admin.command("hello")

@@ -26,7 +26,11 @@ _DESCRIPTION = (
 )
 _DOCUMENTS = {
     "user": {"_id": "string", "...": "user attributes"},
-    "key": {"_id": "string (provider_id:provider_user_id)", "user_id": "string", "hashed_password": "string or null"},
+    "key": {
+        "_id": "string (provider_id:provider_user_id)",
+        "user_id": "string",
+        "hashed_password": "string or null",
+    },
     "session": {
         "_id": "string",
         "user_id": "string",

@@ -82,7 +82,9 @@ async def connect(pool: aiomysql.Pool, *, transaction: bool = False) -> AsyncIte
             raise
 
 
-async def fetch(connection: Any, sql: str, parameters: Sequence[Any]) -> tuple[list[str], list[tuple[Any, ...]]]:
+async def fetch(
+    connection: Any, sql: str, parameters: Sequence[Any]
+) -> tuple[list[str], list[tuple[Any, ...]]]:
     """Run a query; its column names and its rows as tuples (whatever the pool's cursor class)."""
     async with connection.cursor(aiomysql.Cursor) as cursor:
         await cursor.execute(sql, parameters)

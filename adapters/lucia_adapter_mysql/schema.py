@@ -48,10 +48,14 @@ HEADER = """\
 """
 
 # Ids compare exactly (case, accents, trailing spaces, normalization): see the header.
-_ID = "VARCHAR(255) CHARACTER SET utf8mb4 COLLATE /*M!100202 utf8mb4_nopad_bin */ /*!80017 utf8mb4_0900_bin */ NOT NULL"
+_ID = (
+    "VARCHAR(255) CHARACTER SET utf8mb4"
+    " COLLATE /*M!100202 utf8mb4_nopad_bin */ /*!80017 utf8mb4_0900_bin */ NOT NULL"
+)
 
 TABLES = (
-    "CREATE TABLE IF NOT EXISTS {user} (\n  `id` {id},\n  PRIMARY KEY (`id`)\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4",
+    "CREATE TABLE IF NOT EXISTS {user} (\n  `id` {id},\n  PRIMARY KEY (`id`)\n)"
+    " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4",
     "CREATE TABLE IF NOT EXISTS {key} (\n  `id` {id},\n  `user_id` {id},\n"
     "  `hashed_password` VARCHAR(255) NULL,\n  PRIMARY KEY (`id`),\n  KEY `user_id` (`user_id`),\n"
     "  FOREIGN KEY (`user_id`) REFERENCES {user} (`id`)\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4",
@@ -97,10 +101,15 @@ async def add_attributes(
             table, name = names[attribute.table], attribute.name
             quoted = MYSQL.quote_table(table)
             if not await _exists(connection, "columns", "column_name", table, name):
-                await execute(connection, f"ALTER TABLE {quoted} ADD COLUMN {MYSQL.quote(name)} {_TYPES[attribute.type]} NULL")
+                await execute(
+                    connection,
+                    f"ALTER TABLE {quoted} ADD COLUMN {MYSQL.quote(name)} {_TYPES[attribute.type]} NULL",
+                )
             index = attribute.index_name
             if attribute.unique and not await _exists(connection, "statistics", "index_name", table, index):
-                await execute(connection, f"CREATE UNIQUE INDEX {MYSQL.quote(index)} ON {quoted} ({MYSQL.quote(name)})")
+                await execute(
+                    connection, f"CREATE UNIQUE INDEX {MYSQL.quote(index)} ON {quoted} ({MYSQL.quote(name)})"
+                )
 
 
 async def _exists(connection: Any, catalog: str, column: str, table: str, name: str) -> bool:

@@ -142,8 +142,11 @@ class SQLiteAdapter(Adapter, SessionAndUserReader):
         if self._foreign_keys_on:
             return
         await self._connection.execute("PRAGMA foreign_keys = ON")
-        rows = await self._connection.execute_fetchall("PRAGMA foreign_keys")
-        self._foreign_keys_on = any(tuple(row)[0] for row in rows)
+        cursor = await self._connection.execute("PRAGMA foreign_keys")
+        cursor.row_factory = None
+        row = await cursor.fetchone()
+        await cursor.close()
+        self._foreign_keys_on = bool(row and row[0])
 
     async def _update(self, table: str, row_id: str, partial: Mapping[str, Any]) -> None:
         if partial:
@@ -180,7 +183,9 @@ class SQLiteAdapter(Adapter, SessionAndUserReader):
         await self._execute(self._sql("DELETE FROM {user} WHERE id = ?"), (user_id,))
 
     async def get_key(self, key_id: str) -> KeyRow | None:
-        keys = await self._keys(self._sql("SELECT id, user_id, hashed_password FROM {key} WHERE id = ?"), key_id)
+        keys = await self._keys(
+            self._sql("SELECT id, user_id, hashed_password FROM {key} WHERE id = ?"), key_id
+        )
         return keys[0] if keys else None
 
     async def get_keys_by_user_id(self, user_id: str) -> list[KeyRow]:

@@ -51,7 +51,9 @@ def schema_sql(*, tables: Mapping[str, str] | None = None) -> str:
     default ``tables`` exactly ``schemas/sqlite.sql``."""
     names = resolve_names("tables", tables, DEFAULT_TABLES, kind="table")
     quoted = {role: SQLITE.quote_table(name) for role, name in names.items()}
-    indexes = {f"{role}_index": SQLITE.quote(f"{names[role]}_user_id", "index") for role in ("key", "session")}
+    indexes = {
+        f"{role}_index": SQLITE.quote(f"{names[role]}_user_id", "index") for role in ("key", "session")
+    }
     return HEADER + TABLES.format(**quoted, **indexes)
 
 
