@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping
+from contextlib import asynccontextmanager
 
 import asyncpg
 
@@ -79,12 +80,15 @@ _TYPES = {"text": "TEXT", "long_text": "TEXT", "integer": "BIGINT"}
 
 
 async def add_attributes(
-    pool: asyncpg.Pool, attributes: Iterable[Attribute], *, tables: Mapping[str, str] | None = None
+    executor: asyncpg.Pool | asyncpg.Connection,
+    attributes: Iterable[Attribute],
+    *,
+    tables: Mapping[str, str] | None = None,
 ) -> None:
     """Add the attribute columns (and unique indexes) that are missing; idempotent, and safe for
     two processes starting at once (they take turns on an advisory lock)."""
     names = resolve_names("tables", tables, DEFAULT_TABLES, kind="table")
-    async with pool.acquire() as connection, connection.transaction():
+    async with _connection(executor) as connection, connection.transaction():
         await connection.execute("SELECT pg_advisory_xact_lock(hashtext('lucia_add_attributes'))")
         for attribute in attributes:
             table, column = POSTGRES.quote_table(names[attribute.table]), POSTGRES.quote(attribute.name)
@@ -94,6 +98,15 @@ async def add_attributes(
             if attribute.unique:
                 index = POSTGRES.quote(attribute.index_name, "index")
                 await connection.execute(f"CREATE UNIQUE INDEX IF NOT EXISTS {index} ON {table} ({column})")
+
+
+@asynccontextmanager
+async def _connection(executor: asyncpg.Pool | asyncpg.Connection) -> AsyncIterator[asyncpg.Connection]:
+    if isinstance(executor, asyncpg.Pool):
+        async with executor.acquire() as connection:
+            yield connection
+    else:
+        yield executor
 
 
 async def apply_schema(url: str) -> None:

@@ -1,0 +1,247 @@
+"""Throwaway Redis session stores for tests and benchmarks: key prefixes ``lucia-test:<random>``
+on a server (standalone or cluster) named by URL, the adapter over a client of its own, raw
+access to Lucia v2's key layout for the conformance suite, and the benchmarks' raw-driver floor.
+
+    async with throwaway_store(url) as store:   # every key under the prefixes is deleted at the end
+        auth = lucia(adapter={"user": user_adapter, "session": store.adapter})
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import secrets
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+import redis
+import redis.cluster
+from redis.asyncio import Redis, RedisCluster
+
+from lucia_conformance.raw import RawDatabase
+from lucia_conformance.store import ThrowawayStore
+from lucia_core.database import SessionRow
+from lucia_core.expiration import now_ms
+
+from .adapter import redis_session_adapter
+
+Client = Redis | RedisCluster
+SyncClient = redis.Redis | redis.cluster.RedisCluster
+
+
+def connect(url: str, *, cluster: bool = False, **options: Any) -> Client:
+    """An asyncio client for the server (``cluster``: a Redis Cluster reached through ``url``)."""
+    return RedisCluster.from_url(url, **options) if cluster else Redis.from_url(url, **options)
+
+
+def connect_sync(url: str, *, cluster: bool = False) -> SyncClient:
+    """A blocking client for clean-ups: not tied to an event loop, so one serves a whole run."""
+    return redis.cluster.RedisCluster.from_url(url) if cluster else redis.Redis.from_url(url)
+
+
+def random_prefixes() -> dict[str, str]:
+    """Key prefixes no other test or helper uses: ``lucia-test:<random>:session`` and so on."""
+    root = f"lucia-test:{secrets.token_hex(8)}"
+    return {"session": f"{root}:session", "user_sessions": f"{root}:user_sessions"}
+
+
+def _glob(prefix: str) -> str:
+    return re.sub(r"([*?\[\]\\])", r"\\\1", prefix) + ":*"
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
+async def keys_under(client: Client, prefix: str) -> AsyncIterator[str]:
+    """Every key ``f"{prefix}:..."``, on every node of a cluster."""
+    async for key in client.scan_iter(match=_glob(prefix), count=1000):
+        yield _text(key)
+
+
+async def delete_prefixed(client: Client, prefixes: Mapping[str, str]) -> None:
+    """Delete every key under the prefixes, one key at a time (keys of a cluster span slots)."""
+    for prefix in prefixes.values():
+        for key in [key async for key in keys_under(client, prefix)]:
+            await client.delete(key)
+
+
+def delete_prefixed_sync(client: SyncClient, prefixes: Mapping[str, str]) -> None:
+    """:func:`delete_prefixed` with a blocking client."""
+    for prefix in prefixes.values():
+        for key in list(client.scan_iter(match=_glob(prefix), count=1000)):
+            client.delete(key)
+
+
+class RedisSessionTable:
+    """The session "table" (a ``lucia_conformance.RawTable``): ``session:{id}`` JSON keys.
+
+    ``insert`` writes what Lucia v2 wrote: the row as JSON and its id added to
+    ``user_sessions:{user_id}`` (no expiry). ``get_all`` reads every session key and checks that
+    the sets agree with them: each user's set holds exactly the ids of that user's sessions.
+    """
+
+    def __init__(self, client: Client, prefixes: Mapping[str, str]) -> None:
+        self.client = client
+        self.session = prefixes["session"]
+        self.user_sessions = prefixes["user_sessions"]
+
+    async def insert(self, row: Mapping[str, Any]) -> None:
+        await self.client.set(f"{self.session}:{row['id']}", json.dumps(row, separators=(",", ":")))
+        await self.client.sadd(f"{self.user_sessions}:{row['user_id']}", row["id"])
+
+    async def get_all(self) -> list[dict[str, Any]]:
+        rows = []
+        async for key in keys_under(self.client, self.session):
+            value = await self.client.get(key)
+            if value is not None:
+                rows.append(json.loads(value))
+        expected: dict[str, set[str]] = {}
+        for row in rows:
+            expected.setdefault(row["user_id"], set()).add(row["id"])
+        found: dict[str, set[str]] = {}
+        start = len(self.user_sessions) + 1
+        async for key in keys_under(self.client, self.user_sessions):
+            found[key[start:]] = {_text(member) for member in await self.client.smembers(key)}
+        assert found == expected, f"user_sessions sets {found} do not match the session keys"
+        return rows
+
+    async def get(self, session_id: str) -> dict[str, Any] | None:
+        """The stored row of one session, or None."""
+        value = await self.client.get(f"{self.session}:{session_id}")
+        return None if value is None else dict(json.loads(value))
+
+    async def count_sets(self) -> int:
+        """How many ``user_sessions`` sets there are."""
+        return len([key async for key in keys_under(self.client, self.user_sessions)])
+
+    async def clear(self) -> None:
+        await delete_prefixed(self.client, {"s": self.session, "u": self.user_sessions})
+
+
+@asynccontextmanager
+async def throwaway_store(
+    url: str, *, cluster: bool = False, users: RawDatabase | None = None, **client_options: Any
+) -> AsyncIterator[ThrowawayStore]:
+    """Sessions under key prefixes of their own, deleted when the context ends. The store's raw
+    handle has the ``session`` table, and ``users``' user and key tables when given (the users
+    the sessions belong to live in another database). ``client_options`` go to the clients."""
+    prefixes = random_prefixes()
+
+    @asynccontextmanager
+    async def open_adapter() -> AsyncIterator[Any]:
+        client = connect(url, cluster=cluster, **client_options)
+        try:
+            yield redis_session_adapter(client, prefixes=prefixes)
+        finally:
+            await client.aclose()
+
+    client = connect(url, cluster=cluster, **client_options)
+    try:
+        table = RedisSessionTable(client, prefixes)
+        raw = RawDatabase(user=users.user if users else None, key=users.key if users else None, session=table)
+        adapter = redis_session_adapter(client, prefixes=prefixes)
+
+        async def sets() -> dict[str, int]:
+            return {"user_sessions": await table.count_sets()}
+
+        yield ThrowawayStore("redis", adapter, raw, open_adapter, prefixes, client, prefixes["session"], sets)
+    finally:
+        await delete_prefixed(client, prefixes)
+        await client.aclose()
+
+
+def _json(row: Mapping[str, Any]) -> str:
+    return json.dumps(dict(row), ensure_ascii=False, separators=(",", ":"))
+
+
+class Floor:
+    """The benchmarks' floor for sessions: each operation written directly with redis-py, plus
+    bulk loading in one pipeline. ``fetch_user(user_id)`` reads the user from the user store."""
+
+    def __init__(self, client: Redis, prefixes: Mapping[str, str], fetch_user: Any) -> None:
+        self.client = client
+        self.session_prefix, self.user_prefix = prefixes["session"], prefixes["user_sessions"]
+        self.fetch_user = fetch_user
+
+    def _session_key(self, session_id: str) -> str:
+        return f"{self.session_prefix}:{session_id}"
+
+    def _user_key(self, user_id: str) -> str:
+        return f"{self.user_prefix}:{user_id}"
+
+    async def insert_sessions(self, rows: Sequence[SessionRow]) -> None:
+        pipe = self.client.pipeline(transaction=False)
+        latest: dict[str, int] = {}
+        for row in rows:
+            pipe.set(self._session_key(row["id"]), _json(row), pxat=row["idle_expires"])
+            pipe.sadd(self._user_key(row["user_id"]), row["id"])
+            latest[row["user_id"]] = max(latest.get(row["user_id"], 0), row["idle_expires"])
+        for user_id, expires in latest.items():
+            pipe.pexpireat(self._user_key(user_id), expires, gt=True)
+            pipe.pexpireat(self._user_key(user_id), expires, nx=True)
+        await pipe.execute()
+
+    async def drop(self) -> None:
+        await delete_prefixed(self.client, {"s": self.session_prefix, "u": self.user_prefix})
+
+    async def validate(self, session_id: str) -> bool:
+        value = await self.client.get(self._session_key(session_id))
+        if value is None:
+            return False
+        session = json.loads(value)
+        user = await self.fetch_user(session["user_id"])
+        return user is not None and bool(now_ms() < session["active_expires"])
+
+    async def validate_idle(self, session_id: str, renewed: tuple[int, int]) -> bool:
+        key = self._session_key(session_id)
+        value = await self.client.get(key)
+        if value is None:
+            return False
+        session = json.loads(value)
+        user = await self.fetch_user(session["user_id"])
+        if user is None or now_ms() >= session["idle_expires"]:
+            return False
+        session["active_expires"], session["idle_expires"] = renewed
+        user_key = self._user_key(session["user_id"])
+        pipe = self.client.pipeline(transaction=True)
+        pipe.set(key, _json(session), pxat=session["idle_expires"])
+        pipe.pexpireat(user_key, session["idle_expires"], nx=True)
+        pipe.pexpireat(user_key, session["idle_expires"], gt=True)
+        await pipe.execute()
+        return True
+
+    async def create_session(self, session_id: str, user_id: str, expirations: tuple[int, int]) -> None:
+        active, idle = expirations
+        row = {"id": session_id, "user_id": user_id, "active_expires": active, "idle_expires": idle}
+        user_key = self._user_key(user_id)
+        pipe = self.client.pipeline(transaction=True)
+        pipe.set(self._session_key(session_id), _json(row), pxat=idle)
+        pipe.sadd(user_key, session_id)
+        pipe.pexpireat(user_key, idle, nx=True)
+        pipe.pexpireat(user_key, idle, gt=True)
+        await asyncio.gather(self.fetch_user(user_id), pipe.execute())
+
+    async def invalidate_session(self, session_id: str) -> None:
+        key = self._session_key(session_id)
+        value = await self.client.get(key)
+        if value is None:
+            return
+        pipe = self.client.pipeline(transaction=True)
+        pipe.delete(key)
+        pipe.srem(self._user_key(json.loads(value)["user_id"]), session_id)
+        await pipe.execute()
+
+    async def get_user_sessions(self, user_id: str) -> int:
+        async def sessions() -> list[Any]:
+            members = await self.client.smembers(self._user_key(user_id))
+            if not members:
+                return []
+            return list(await self.client.mget([self._session_key(_text(member)) for member in members]))
+
+        user, values = await asyncio.gather(self.fetch_user(user_id), sessions())
+        now = now_ms()
+        live = [json.loads(value) for value in values if value is not None]
+        return 0 if user is None else sum(1 for session in live if now < session["idle_expires"])
