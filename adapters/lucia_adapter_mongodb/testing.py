@@ -60,6 +60,10 @@ class MongoCollection:
     async def clear(self) -> None:
         await self._call("delete_many", {})
 
+    async def count(self) -> int:
+        """How many documents the collection holds."""
+        return int(await self._call("count_documents", {}))
+
 
 def raw_database(
     client: Client | str, database: str, collections: Mapping[str, str] = DEFAULT_TABLES

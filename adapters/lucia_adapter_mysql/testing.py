@@ -40,7 +40,9 @@ async def execute_statements(options: Mapping[str, Any], statements: Sequence[st
 
 async def create_database(server: Mapping[str, Any], name: str) -> None:
     """Create the empty database ``name`` (utf8mb4) on the server of ``server``'s options."""
-    await execute_statements(server, [f"CREATE DATABASE {MYSQL.quote(name, 'database')} CHARACTER SET utf8mb4"])
+    await execute_statements(
+        server, [f"CREATE DATABASE {MYSQL.quote(name, 'database')} CHARACTER SET utf8mb4"]
+    )
 
 
 async def drop_database(server: Mapping[str, Any], name: str) -> None:

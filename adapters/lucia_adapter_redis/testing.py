@@ -113,6 +113,10 @@ class RedisSessionTable:
         value = await self.client.get(f"{self.session}:{session_id}")
         return None if value is None else dict(json.loads(value))
 
+    async def count(self) -> int:
+        """How many session keys there are."""
+        return len([key async for key in keys_under(self.client, self.session)])
+
     async def count_sets(self) -> int:
         """How many ``user_sessions`` sets there are."""
         return len([key async for key in keys_under(self.client, self.user_sessions)])

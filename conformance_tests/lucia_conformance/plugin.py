@@ -73,7 +73,11 @@ def _declared_options(session: pytest.Session, item: Any) -> ConformanceOptions 
     try:
         definitions = session._fixturemanager.getfixturedefs("lucia_conformance_options", item)
         function = definitions[-1].func if definitions else None
-        if function is None or inspect.iscoroutinefunction(function) or inspect.signature(function).parameters:
+        if (
+            function is None
+            or inspect.iscoroutinefunction(function)
+            or inspect.signature(function).parameters
+        ):
             return None
         options = getattr(function, "__wrapped__", function)()
     except Exception:  # any surprise: the other half is skipped at run time instead

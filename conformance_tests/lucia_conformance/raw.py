@@ -71,6 +71,11 @@ class SQLTable:
     async def clear(self) -> None:
         await self.run(f"DELETE FROM {self.table}", ())  # noqa: S608 - a quoted name
 
+    async def count(self) -> int:
+        """How many rows the table holds."""
+        rows = await self.run(f"SELECT count(*) AS n FROM {self.table}", ())  # noqa: S608 - a quoted name
+        return int(rows[0]["n"])
+
 
 def sql_database(dialect: Dialect, tables: Mapping[str, str], run: RunSQL) -> RawDatabase:
     """A :class:`RawDatabase` over the three SQL tables named in ``tables`` (by role)."""

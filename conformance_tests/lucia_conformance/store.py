@@ -47,7 +47,8 @@ class ThrowawayStore:
         for role in ("user", "key", "session"):
             table = getattr(self.raw, role)
             if table is not None:
-                found[role] = len(await table.get_all())
+                count = getattr(table, "count", None)
+                found[role] = await count() if callable(count) else len(await table.get_all())
         if self.extra_counts is not None:
             found.update(await self.extra_counts())
         return found
