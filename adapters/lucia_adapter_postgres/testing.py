@@ -80,20 +80,26 @@ async def throwaway_store(
     admin = await asyncpg.connect(url)
     try:
         tables = await create_store(admin, label, attributes)
+    finally:
+        await admin.close()
 
-        @asynccontextmanager
-        async def open_adapter() -> AsyncIterator[Any]:
-            options = {"min_size": 1, "max_size": pool_size, **pool_options}
-            async with asyncpg.create_pool(url, **options) as pool:
-                yield postgres_adapter(pool, tables=tables)
+    @asynccontextmanager
+    async def open_adapter() -> AsyncIterator[Any]:
+        options = {"min_size": 1, "max_size": pool_size, **pool_options}
+        async with asyncpg.create_pool(url, **options) as pool:
+            yield postgres_adapter(pool, tables=tables)
 
+    try:
         async with asyncpg.create_pool(url, min_size=1, max_size=pool_size, **pool_options) as pool:
             raw = raw_database(url, tables, None if raw_per_call else pool)
             adapter = postgres_adapter(pool, tables=tables)
             yield ThrowawayStore("postgres", adapter, raw, open_adapter, tables, pool, label)
     finally:
-        await drop_store(admin, tables if "tables" in locals() else store_tables(label))
-        await admin.close()
+        admin = await asyncpg.connect(url)  # a new one: the server may have restarted meanwhile
+        try:
+            await drop_store(admin, tables)
+        finally:
+            await admin.close()
 
 
 class Floor:
