@@ -319,7 +319,8 @@ async def test_a_password_change_during_a_sign_in_that_upgrades_the_old_hash_sta
         assert key.user_id == user.user_id
 
         stored = (await deployment.raw.key_passwords())["username:ada"]
-        assert stored is not None and stored != old_hash
+        assert stored is not None
+        assert stored != old_hash
         assert await RACE_HASHER.validate("NEW", stored), "the upgrade overwrote the changed password"
         assert (await auth.use_key("username", "ada", "NEW")).user_id == user.user_id
         with pytest.raises(LuciaError, match=r"^AUTH_INVALID_PASSWORD"):
