@@ -174,3 +174,35 @@ class Floor:
         user, documents = await asyncio.gather(self.users.find_one({"_id": user_id}), sessions())
         now = now_ms()
         return 0 if user is None else sum(1 for document in documents if now < document["idle_expires"])
+
+
+class Server:
+    """The benchmarks' client of one server; stores are prefixed collections in the database
+    ``database``, which :meth:`close` drops."""
+
+    def __init__(self, url: str, database: str) -> None:
+        self.url, self.database_name = url, database
+        self.client: Client | None = None
+
+    async def connect(self) -> None:
+        self.client = AsyncMongoClient(self.url)
+
+    async def close(self) -> None:
+        if self.client is not None:
+            await self.client.drop_database(self.database_name)
+            await self.client.close()
+
+    async def store(self, tag: str) -> tuple[Any, Floor]:
+        """New collections ``<tag>_auth_user`` and so on, with Lucia's indexes."""
+        assert self.client is not None, "connect() first"
+        database = self.client[self.database_name]
+        names = {role: f"{tag}_{name}" for role, name in DEFAULT_TABLES.items()}
+        await create_indexes(database, collections=names)
+        return mongodb_adapter(database, collections=names), Floor(database, names)
+
+    async def version(self) -> str:
+        """``buildInfo``: the version, and FerretDB's own when it is FerretDB."""
+        assert self.client is not None
+        info = await self.client.admin.command("buildInfo")
+        ferret = info.get("ferretdbVersion")
+        return f"{info.get('version')} (FerretDB {ferret})" if ferret else str(info.get("version"))

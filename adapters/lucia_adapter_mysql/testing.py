@@ -179,3 +179,35 @@ class Floor:
             rows = await cursor.fetchall()
         now = now_ms()
         return sum(1 for row in rows if row[1] is not None and now < row[4])
+
+
+class Server:
+    """The benchmarks' connections to one server: one autocommit pool of ``size`` connections,
+    shared by the library and the floor; a store is Lucia's tables under a name prefix."""
+
+    def __init__(self, url: str, size: int) -> None:
+        self.url, self.size = url, size
+        self.pool: Any = None
+
+    async def connect(self) -> None:
+        options = connection_options(self.url)
+        self.pool = await aiomysql.create_pool(
+            **options, autocommit=True, minsize=self.size, maxsize=self.size
+        )
+
+    async def close(self) -> None:
+        if self.pool is not None:
+            self.pool.close()
+            await self.pool.wait_closed()
+
+    async def store(self, prefix: str) -> tuple[Any, Floor]:
+        """New tables ``<prefix>_auth_user`` and so on: the adapter over them and their floor."""
+        tables = {role: f"{prefix}_{name}" for role, name in DEFAULT_TABLES.items()}
+        await create_schema(self.pool, tables=tables)
+        return mysql_adapter(self.pool, tables=tables), Floor(self.pool, tables)
+
+    async def version(self) -> str:
+        async with self.pool.acquire() as connection, connection.cursor() as cursor:
+            await cursor.execute("SELECT VERSION()")
+            row = await cursor.fetchone()
+        return str(row[0])

@@ -173,3 +173,31 @@ class Floor:
     async def fetch_user(self, user_id: str) -> Any:
         """The user row, as the Redis floor reads it alongside its sessions."""
         return await self.pool.fetchrow(self.user_sql, user_id)
+
+    async def drop(self) -> None:
+        """Drop the store's schema."""
+        await drop_store(self.pool, store_tables(self.schema))
+
+
+class Server:
+    """The benchmarks' connections to one server: one pool of ``size`` connections, shared by
+    the library and the floor, and the stores made on it (``store(label)``)."""
+
+    def __init__(self, url: str, size: int) -> None:
+        self.url, self.size = url, size
+        self.pool: Any = None
+
+    async def connect(self) -> None:
+        self.pool = await asyncpg.create_pool(self.url, min_size=self.size, max_size=self.size)
+
+    async def close(self) -> None:
+        if self.pool is not None:
+            await self.pool.close()
+
+    async def store(self, label: str) -> tuple[Any, Floor]:
+        """A new schema ``label`` with Lucia's tables: the adapter over it and its floor."""
+        tables = await create_store(self.pool, label, ())
+        return postgres_adapter(self.pool, tables=tables), Floor(self.pool, tables)
+
+    async def version(self) -> str:
+        return str(await self.pool.fetchval("SHOW server_version"))

@@ -12,13 +12,14 @@ import asyncio
 import json
 import re
 import secrets
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
 import redis
 import redis.cluster
-from redis.asyncio import Redis, RedisCluster
+from redis.asyncio import ConnectionPool, Redis, RedisCluster
+from redis.asyncio.connection import Connection
 
 from lucia_conformance.raw import RawDatabase
 from lucia_conformance.store import ThrowawayStore
@@ -189,7 +190,15 @@ class Floor:
         await pipe.execute()
 
     async def drop(self) -> None:
-        await delete_prefixed(self.client, {"s": self.session_prefix, "u": self.user_prefix})
+        batch: list[bytes] = []
+        for prefix in (self.session_prefix, self.user_prefix):
+            async for key in self.client.scan_iter(match=_glob(prefix), count=5_000):
+                batch.append(key)
+                if len(batch) >= 5_000:
+                    await self.client.unlink(*batch)
+                    batch = []
+        if batch:
+            await self.client.unlink(*batch)
 
     async def validate(self, session_id: str) -> bool:
         value = await self.client.get(self._session_key(session_id))
@@ -249,3 +258,42 @@ class Floor:
         now = now_ms()
         live = [json.loads(value) for value in values if value is not None]
         return 0 if user is None else sum(1 for session in live if now < session["idle_expires"])
+
+
+class Server:
+    """The benchmarks' client of one server, counting every request its connections write (a
+    pipeline, a MULTI/EXEC block and a script are one request each: one round trip)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.requests = 0
+        self.client: Redis | None = None
+
+    async def connect(self) -> None:
+        server = self
+
+        class CountingConnection(Connection):
+            async def send_packed_command(
+                self, command: bytes | str | Iterable[bytes], check_health: bool = True
+            ) -> None:
+                server.requests += 1
+                await super().send_packed_command(command, check_health)
+
+        self.client = Redis(
+            connection_pool=ConnectionPool.from_url(self.url, connection_class=CountingConnection)
+        )
+
+    async def close(self) -> None:
+        if self.client is not None:
+            await self.client.aclose()
+            await self.client.connection_pool.disconnect()
+
+    def store(self, prefix: str, fetch_user: Any) -> tuple[Any, Floor]:
+        """Key prefixes under ``prefix``: the adapter over them and their floor."""
+        assert self.client is not None, "connect() first"
+        prefixes = {"session": f"{prefix}:session", "user_sessions": f"{prefix}:user_sessions"}
+        return redis_session_adapter(self.client, prefixes=prefixes), Floor(self.client, prefixes, fetch_user)
+
+    async def version(self) -> str:
+        assert self.client is not None
+        return str((await self.client.info("server")).get("redis_version"))

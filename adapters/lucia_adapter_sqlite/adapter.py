@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
+import functools
+import json
 import sqlite3
-import weakref
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
@@ -19,54 +19,31 @@ except ImportError:  # pragma: no cover - exercised in a test with aiosqlite hid
 from lucia_core.adapter import Adapter, SessionAndUserReader
 from lucia_core.database import KeyRow, SessionRow, UserRow
 from lucia_core.errors import LuciaError
-from lucia_core.sql import Statements, split_row, table_names
+from lucia_core.sql import SPLIT, Statements, split_row, table_names
+
+from .constraints import _violation, is_unique_violation
 
 from .schema import SQLITE
+from .turns import turns_of
 
-# aiosqlite runs every statement of a connection on one thread, but coroutines interleave between
-# statements: without a lock, one coroutine's statements would land inside another's transaction
-# (and be rolled back with it), and reads would see rows a failing write is about to roll back.
-# One lock per connection, so that two adapters sharing a connection also take turns.
-_LOCKS: weakref.WeakKeyDictionary[aiosqlite.Connection, asyncio.Lock] = weakref.WeakKeyDictionary()
-
-
-def is_unique_violation(error: BaseException) -> bool:
-    """Whether a driver error is the database refusing a duplicate value of a unique index."""
-    code = getattr(error, "sqlite_errorname", "")
-    return isinstance(error, sqlite3.IntegrityError) and (
-        code in ("SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY")
-        or str(error).startswith("UNIQUE constraint failed")
-    )
+# A query's first column can carry the column names of a table as SELECT * lists them (hidden
+# columns of virtual tables excluded), computed by the statement that reads the rows: the names
+# are always the ones the rows were read with, in one trip to aiosqlite's thread, and there is no
+# cache to invalidate.
+_NAMES = "(SELECT json_group_array(name) FROM pragma_table_xinfo(?) WHERE hidden != 1)"
 
 
-def _connection_lock(connection: aiosqlite.Connection) -> asyncio.Lock:
-    lock = _LOCKS.get(connection)
-    if lock is None:
-        lock = _LOCKS[connection] = asyncio.Lock()
-    return lock
-
-
-def _violation(error: sqlite3.IntegrityError, table: str) -> str | None:
-    """Which constraint of ``table`` an INSERT into it broke: "id", "foreign key" or None (other).
-
-    ``sqlite_errorname`` exists from Python 3.11; the message is the fallback for 3.10.
-    """
-    name = getattr(error, "sqlite_errorname", "")
-    message = str(error)
-    if name == "SQLITE_CONSTRAINT_FOREIGNKEY" or message == "FOREIGN KEY constraint failed":
-        return "foreign key"
-    if name == "SQLITE_CONSTRAINT_PRIMARYKEY" or message.lower() == (
-        f"unique constraint failed: {table}.id".lower()
-    ):
-        return "id"
-    return None
+@functools.lru_cache(maxsize=64)
+def _column_names(text: str) -> tuple[str, ...]:
+    return tuple(json.loads(text))
 
 
 class SQLiteAdapter(Adapter, SessionAndUserReader):
     """A regular adapter (users, keys, sessions) with a one-query ``get_session_and_user``.
 
-    Every method takes a per-connection lock, so coroutines sharing the connection never run
-    inside each other's transaction, and reads never see a write that is still to roll back.
+    Coroutines sharing the connection take turns (``turns.py``): reads side by side, each write
+    alone, so no statement runs inside another coroutine's transaction and reads never see a
+    write that is still to roll back.
     Each write runs in a savepoint: when no transaction was open it commits on success, and it
     rolls back on any error. Leave the connection's ``isolation_level`` at its default or set it
     to None; on Python >= 3.12 do not open it with ``autocommit=False``, or writes wait for your
@@ -83,40 +60,48 @@ class SQLiteAdapter(Adapter, SessionAndUserReader):
             "an open aiosqlite connection",
             'connection = await aiosqlite.connect("app.db")',
         )
-        self._lock = _connection_lock(connection)
+        self._turns = turns_of(connection)
         self._user, self._key, self._session = names["user"], names["key"], names["session"]
-        self._key_name = self._key.strip('"')
+        self._plain = {quoted: quoted.strip('"') for quoted in names.values()}
+        self._key_name = self._plain[self._key]
         self._sql = Statements(names)
         self._foreign_keys_on = False
 
     def __repr__(self) -> str:
         return f"SQLiteAdapter(user={self._user}, key={self._key}, session={self._session})"
 
-    async def _select(self, sql: str, parameters: Sequence[Any]) -> tuple[list[str], list[tuple[Any, ...]]]:
-        """Column names and rows (plain tuples, whatever the connection's row factory)."""
-        async with self._lock:
+    async def _select(self, sql: str, parameters: Sequence[Any]) -> list[tuple[Any, ...]]:
+        """The rows of one query as plain tuples, in one trip to aiosqlite's thread (through a
+        cursor of its own when the connection has a row factory other than none or Row)."""
+        connection = self._connection
+        async with self._turns.reading():
             await self._enable_foreign_keys()
-            cursor = await self._connection.execute(sql, parameters)
+            if connection.row_factory in (None, sqlite3.Row):
+                return [tuple(row) for row in await connection.execute_fetchall(sql, parameters)]
+            cursor = await connection.execute(sql, parameters)
             try:
                 cursor.row_factory = None
-                rows = await cursor.fetchall()
-                names = [column[0] for column in cursor.description]
+                return [tuple(row) for row in await cursor.fetchall()]
             finally:
                 await cursor.close()
-        return names, [tuple(row) for row in rows]
 
-    async def _rows(self, sql: str, value: str) -> list[dict[str, Any]]:
-        names, rows = await self._select(sql, (value,))
-        return [dict(zip(names, row, strict=True)) for row in rows]
+    async def _rows(self, table: str, column: str, value: str) -> list[dict[str, Any]]:
+        """Every row of ``table`` whose ``column`` is ``value``, with every column."""
+        rows = await self._select(
+            f"SELECT {_NAMES}, * FROM {table} WHERE {column} = ?",  # noqa: S608 - names validated
+            (self._plain[table], value),
+        )
+        names = _column_names(rows[0][0]) if rows else ()
+        return [dict(zip(names, row[1:], strict=True)) for row in rows]
 
     async def _keys(self, sql: str, value: str) -> list[KeyRow]:
-        _, rows = await self._select(sql, (value,))
+        rows = await self._select(sql, (value,))
         return [KeyRow(id=row[0], user_id=row[1], hashed_password=row[2]) for row in rows]
 
     @asynccontextmanager
     async def _write(self) -> AsyncIterator[aiosqlite.Connection]:
         connection = self._connection
-        async with self._lock:
+        async with self._turns.writing():
             await self._enable_foreign_keys()
             outermost = not connection.in_transaction
             await connection.execute("SAVEPOINT lucia")
@@ -167,7 +152,7 @@ class SQLiteAdapter(Adapter, SessionAndUserReader):
     # UserAdapter
 
     async def get_user(self, user_id: str) -> UserRow | None:
-        rows = await self._rows(self._sql("SELECT * FROM {user} WHERE id = ?"), user_id)
+        rows = await self._rows(self._user, "id", user_id)
         return rows[0] if rows else None
 
     async def set_user(self, user: UserRow, key: KeyRow | None) -> None:
@@ -215,11 +200,11 @@ class SQLiteAdapter(Adapter, SessionAndUserReader):
     # SessionAdapter
 
     async def get_session(self, session_id: str) -> SessionRow | None:
-        rows = await self._rows(self._sql("SELECT * FROM {session} WHERE id = ?"), session_id)
+        rows = await self._rows(self._session, "id", session_id)
         return rows[0] if rows else None
 
     async def get_sessions_by_user_id(self, user_id: str) -> list[SessionRow]:
-        return await self._rows(self._sql("SELECT * FROM {session} WHERE user_id = ?"), user_id)
+        return await self._rows(self._session, "user_id", user_id)
 
     async def set_session(self, session: SessionRow) -> None:
         async with self._write() as connection:
@@ -237,14 +222,19 @@ class SQLiteAdapter(Adapter, SessionAndUserReader):
     # SessionAndUserReader
 
     async def get_session_and_user(self, session_id: str) -> tuple[SessionRow, UserRow] | tuple[None, None]:
-        names, rows = await self._select(
+        # The first two columns carry each table's column names (as SELECT * lists them).
+        rows = await self._select(
             self._sql(
-                'SELECT s.*, NULL AS "lucia:split", u.*'
+                f"SELECT {_NAMES}, {_NAMES}, s.*, u.*"  # noqa: S608 - fixed text
                 " FROM {session} AS s JOIN {user} AS u ON u.id = s.user_id WHERE s.id = ?"
             ),
-            (session_id,),
+            (self._plain[self._session], self._plain[self._user], session_id),
         )
-        return split_row(names, rows[0]) if rows else (None, None)
+        if not rows:
+            return None, None
+        session_names, user_names = _column_names(rows[0][0]), _column_names(rows[0][1])
+        values, split = rows[0][2:], len(session_names)
+        return split_row([*session_names, SPLIT, *user_names], [*values[:split], None, *values[split:]])
 
 
 def sqlite_adapter(
@@ -259,3 +249,6 @@ def sqlite_adapter(
     and every value is passed as a parameter.
     """
     return SQLiteAdapter(connection, tables=tables)
+
+
+__all__ = ["SQLiteAdapter", "_violation", "is_unique_violation", "sqlite_adapter"]

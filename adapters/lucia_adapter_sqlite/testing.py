@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+import sqlite3
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -75,15 +76,6 @@ async def throwaway_store(
             await asyncio.to_thread(Path(f"{path}{suffix}").unlink, missing_ok=True)
 
 
-async def open_benchmark_connection(path: Path) -> aiosqlite.Connection:
-    """A connection as the benchmarks use it: WAL journal, ``synchronous=NORMAL``, foreign keys."""
-    connection = await aiosqlite.connect(path)
-    for pragma in ("journal_mode = WAL", "synchronous = NORMAL", "foreign_keys = ON"):
-        await connection.execute(f"PRAGMA {pragma}")
-    await create_schema(connection)
-    return connection
-
-
 class Floor:
     """The benchmarks' floor: each operation written directly with aiosqlite on the library's own
     connection, plus bulk loading (executemany)."""
@@ -98,8 +90,9 @@ class Floor:
         " FROM auth_user u LEFT JOIN user_session s ON s.user_id = u.id WHERE u.id = ?"
     )
 
-    def __init__(self, connection: aiosqlite.Connection) -> None:
+    def __init__(self, connection: aiosqlite.Connection, path: str) -> None:
         self.connection = connection
+        self.path = path
 
     async def _many(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
         await self.connection.executemany(sql, rows)
@@ -148,3 +141,25 @@ class Floor:
         rows = await self.connection.execute_fetchall(self.USER_SESSIONS, (user_id,))
         now = now_ms()
         return sum(1 for row in rows if row[1] is not None and now < row[4])
+
+    async def drop(self) -> None:
+        """Close the connection and delete the file (with its WAL and shared-memory files)."""
+        path = Path(self.path)
+        await self.connection.close()
+        for suffix in ("", "-wal", "-shm"):
+            await asyncio.to_thread(Path(f"{path}{suffix}").unlink, missing_ok=True)
+
+
+async def benchmark_store(path: Path) -> tuple[Any, Floor]:
+    """A new database file ``path`` (WAL journal, ``synchronous=NORMAL``) with Lucia's tables: the
+    adapter over its one connection, and the floor on the same connection."""
+    connection = await aiosqlite.connect(path)
+    for pragma in ("journal_mode = WAL", "synchronous = NORMAL", "foreign_keys = ON"):
+        await connection.execute(f"PRAGMA {pragma}")
+    await create_schema(connection)
+    return sqlite_adapter(connection), Floor(connection, str(path))
+
+
+def library_version() -> str:
+    """The SQLite library's version."""
+    return sqlite3.sqlite_version
