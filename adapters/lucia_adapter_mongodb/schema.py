@@ -119,3 +119,7 @@ async def apply_schema(url: str) -> None:
         await create_indexes(database)
     finally:
         await client.close()
+
+
+#: What ``schemas/`` holds for this backend (the defaults).
+schema_text = schema_json

@@ -132,3 +132,7 @@ async def apply_schema(url: str) -> None:
     finally:
         pool.close()
         await pool.wait_closed()
+
+
+#: What ``schemas/`` holds for this backend (the defaults).
+schema_text = schema_sql

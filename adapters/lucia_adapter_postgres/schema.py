@@ -116,3 +116,7 @@ async def apply_schema(url: str) -> None:
         await create_schema(connection)
     finally:
         await connection.close()
+
+
+#: What ``schemas/`` holds for this backend (the defaults).
+schema_text = schema_sql

@@ -29,9 +29,7 @@ from lucia_core.adapter import SessionAdapter
 from lucia_core.database import SessionRow, resolve_names
 
 from .merge import MERGE
-
-#: Lucia v2's default key prefixes; a key is ``f"{prefix}:{id}"``.
-DEFAULT_PREFIXES: Mapping[str, str] = {"session": "session", "user_sessions": "user_sessions"}
+from .schema import DEFAULT_PREFIXES
 
 #: The columns written first in the JSON, as Lucia v2 names them; attributes follow.
 _COLUMNS = ("id", "user_id", "active_expires", "idle_expires")

@@ -22,7 +22,6 @@ from lucia_core.errors import LuciaError
 from lucia_core.sql import SPLIT, Statements, split_row, table_names
 
 from .constraints import _violation, is_unique_violation
-
 from .schema import SQLITE
 from .turns import turns_of
 

@@ -98,3 +98,7 @@ async def apply_schema(url: str) -> None:
     if missing (idempotent)."""
     async with aiosqlite.connect(sqlite_path(url)) as connection:
         await create_schema(connection)
+
+
+#: What ``schemas/`` holds for this backend (the defaults).
+schema_text = schema_sql
