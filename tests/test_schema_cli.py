@@ -36,10 +36,11 @@ def test_schema_prints_the_schema_file(backend: str, capsys: pytest.CaptureFixtu
 
 @pytest.mark.parametrize("backend", sorted(BACKENDS))
 def test_each_schema_file_is_generated_from_its_adapter_packages_schema_module(backend: str) -> None:
-    shipped = (ROOT / "schemas" / BACKENDS[backend].schema_file).read_text()
-    assert shipped == BACKENDS[backend].module("schema").schema_text(), (
-        f"schemas/{BACKENDS[backend].schema_file} differs from lucia_adapter_{backend}/schema.py: regenerate it"
-        f" with: python -m lucia_core schema {backend} (from the package) > schemas/..."
+    path = ROOT / "schemas" / BACKENDS[backend].schema_file
+    assert path.read_text() == BACKENDS[backend].module("schema").schema_text(), (
+        f"{path} differs from lucia_adapter_{backend}/schema.py; regenerate it: python -c 'from"
+        f' lucia_core.backends import BACKENDS; print(BACKENDS["{backend}"].module("schema")'
+        f'.schema_text(), end="")\' > {path}'
     )
 
 
