@@ -14,12 +14,14 @@ from types import ModuleType
 class Backend:
     """One built-in backend.
 
-    ``name`` is its name on the command line and in the tests; ``extra`` the pip extra that
+    ``name`` is its name on the command line and in the tests; ``label`` its name in prose;
+    ``extra`` the pip extra that
     installs its driver; ``schema_file`` its file in ``schemas/``; ``stores_users`` False for a
     session-only backend; ``server`` False for an embedded one (SQLite: a file, not a URL).
     """
 
     name: str
+    label: str
     extra: str
     schema_file: str
     stores_users: bool = True
@@ -39,10 +41,10 @@ class Backend:
 BACKENDS: dict[str, Backend] = {
     backend.name: backend
     for backend in (
-        Backend("sqlite", "sqlite", "sqlite.sql", server=False),
-        Backend("postgres", "postgres", "postgres.sql"),
-        Backend("mysql", "mysql", "mysql.sql"),
-        Backend("mongodb", "mongodb", "mongodb.json"),
-        Backend("redis", "redis", "redis.md", stores_users=False),
+        Backend("sqlite", "SQLite", "sqlite", "sqlite.sql", server=False),
+        Backend("postgres", "PostgreSQL", "postgres", "postgres.sql"),
+        Backend("mysql", "MySQL", "mysql", "mysql.sql"),
+        Backend("mongodb", "MongoDB", "mongodb", "mongodb.json"),
+        Backend("redis", "Redis", "redis", "redis.md", stores_users=False),
     )
 }

@@ -19,8 +19,17 @@ read as is. The indexes are listed in ``schemas/mongodb.json``.
 from lucia_core.database import DEFAULT_TABLES
 
 from .adapter import MongoDBAdapter, is_unique_violation, mongodb_adapter
+from .connection import connect
 from .features import ServerFeatures
-from .schema import INDEXES, MongoDatabase, add_attributes, apply_schema, create_indexes, schema_json
+from .schema import (
+    INDEXES,
+    MongoDatabase,
+    add_attributes,
+    apply_schema,
+    create_indexes,
+    create_schema,
+    schema_json,
+)
 
 #: Lucia v2's default collection names (the table names of the SQL backends).
 DEFAULT_COLLECTIONS = DEFAULT_TABLES
@@ -33,7 +42,9 @@ __all__ = [
     "ServerFeatures",
     "add_attributes",
     "apply_schema",
+    "connect",
     "create_indexes",
+    "create_schema",
     "is_unique_violation",
     "mongodb_adapter",
     "schema_json",

@@ -123,3 +123,6 @@ async def apply_schema(url: str) -> None:
 
 #: What ``schemas/`` holds for this backend (the defaults).
 schema_text = schema_json
+
+#: The same as :func:`create_indexes`, under the name every adapter package uses.
+create_schema = create_indexes

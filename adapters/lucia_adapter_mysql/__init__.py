@@ -19,7 +19,7 @@ server's default, case-insensitive collation) they match as loosely as they did 
 from lucia_core.database import DEFAULT_TABLES
 
 from .adapter import MySQLAdapter, is_unique_violation, mysql_adapter
-from .connection import connection_options
+from .connection import connect, connection_options
 from .schema import add_attributes, apply_schema, create_schema, schema_sql
 
 __all__ = [
@@ -27,6 +27,7 @@ __all__ = [
     "MySQLAdapter",
     "add_attributes",
     "apply_schema",
+    "connect",
     "connection_options",
     "create_schema",
     "is_unique_violation",

@@ -17,7 +17,7 @@ from lucia_core.database import KeyRow, SessionRow, UserRow
 from lucia_core.errors import LuciaError
 from lucia_core.sql import Statements, split_row, table_names
 
-from .connection import connect, execute, fetch
+from .connection import execute, fetch, pooled
 from .schema import MYSQL
 
 # The server's error codes (not its messages, which differ between servers and versions).
@@ -61,17 +61,17 @@ class MySQLAdapter(Adapter, SessionAndUserReader):
         return f"MySQLAdapter(user={self._user}, key={self._key}, session={self._session})"
 
     async def _rows(self, sql: str, value: str) -> list[dict[str, Any]]:
-        async with connect(self._pool) as connection:
+        async with pooled(self._pool) as connection:
             names, rows = await fetch(connection, sql, (value,))
         return [dict(zip(names, row, strict=True)) for row in rows]
 
     async def _keys(self, sql: str, value: str) -> list[KeyRow]:
-        async with connect(self._pool) as connection:
+        async with pooled(self._pool) as connection:
             _, rows = await fetch(connection, sql, (value,))
         return [KeyRow(id=row[0], user_id=row[1], hashed_password=row[2]) for row in rows]
 
     async def _execute(self, sql: str, *parameters: Any) -> int:
-        async with connect(self._pool) as connection:
+        async with pooled(self._pool) as connection:
             return await execute(connection, sql, parameters)
 
     async def _update(self, table: str, row_id: str, partial: Mapping[str, Any]) -> None:
@@ -106,7 +106,7 @@ class MySQLAdapter(Adapter, SessionAndUserReader):
         return rows[0] if rows else None
 
     async def set_user(self, user: UserRow, key: KeyRow | None) -> None:
-        async with connect(self._pool, transaction=True) as connection:
+        async with pooled(self._pool, transaction=True) as connection:
             await execute(connection, MYSQL.insert(self._user, tuple(user)), list(user.values()))
             if key is not None:
                 await self._insert(connection, self._key, key)
@@ -127,7 +127,7 @@ class MySQLAdapter(Adapter, SessionAndUserReader):
         return await self._keys(sql, user_id)
 
     async def set_key(self, key: KeyRow) -> None:
-        async with connect(self._pool) as connection:
+        async with pooled(self._pool) as connection:
             await self._insert(connection, self._key, key)
 
     async def update_key(self, key_id: str, partial_key: Mapping[str, Any]) -> None:
@@ -159,7 +159,7 @@ class MySQLAdapter(Adapter, SessionAndUserReader):
         return await self._rows(self._sql("SELECT * FROM {session} WHERE `user_id` = %s"), user_id)
 
     async def set_session(self, session: SessionRow) -> None:
-        async with connect(self._pool) as connection:
+        async with pooled(self._pool) as connection:
             await self._insert(connection, self._session, session)
 
     async def update_session(self, session_id: str, partial_session: Mapping[str, Any]) -> None:
@@ -178,7 +178,7 @@ class MySQLAdapter(Adapter, SessionAndUserReader):
             "SELECT s.*, NULL AS `lucia:split`, u.* FROM {session} AS s"
             " JOIN {user} AS u ON u.`id` = s.`user_id` WHERE s.`id` = %s"
         )
-        async with connect(self._pool) as connection:
+        async with pooled(self._pool) as connection:
             names, rows = await fetch(connection, sql, (session_id,))
         return split_row(names, rows[0]) if rows else (None, None)
 

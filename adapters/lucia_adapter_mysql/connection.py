@@ -63,7 +63,7 @@ async def _rollback(connection: Any) -> None:
 
 
 @asynccontextmanager
-async def connect(pool: aiomysql.Pool, *, transaction: bool = False) -> AsyncIterator[Any]:
+async def pooled(pool: aiomysql.Pool, *, transaction: bool = False) -> AsyncIterator[Any]:
     """A pooled connection, handed back with no transaction open whatever the pool's autocommit.
 
     On success a transaction (explicit, or implicit when autocommit is off) is committed; on any
@@ -97,3 +97,18 @@ async def execute(connection: Any, sql: str, parameters: Sequence[Any] | None = 
     """Run one statement; the number of rows it changed."""
     async with connection.cursor(aiomysql.Cursor) as cursor:
         return int(await cursor.execute(sql, parameters))
+
+
+@asynccontextmanager
+async def connect(url: str, *, pool_size: int = 10, **pool_options: Any) -> AsyncIterator[aiomysql.Pool]:
+    """An aiomysql pool (utf8mb4) for ``mysql://user:password@host:port/database``, closed on exit;
+    ValueError for a URL without a database."""
+    options = connection_options(url)
+    if "db" not in options:
+        raise ValueError("a MySQL URL looks like mysql://user:password@host:3306/database")
+    pool = await aiomysql.create_pool(**options, minsize=1, maxsize=pool_size, **pool_options)
+    try:
+        yield pool
+    finally:
+        pool.close()
+        await pool.wait_closed()

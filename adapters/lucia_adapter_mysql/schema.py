@@ -11,7 +11,7 @@ import aiomysql
 from lucia_core.database import DEFAULT_TABLES, Attribute, resolve_names
 from lucia_core.sql import Dialect
 
-from .connection import connect, connection_options, execute, fetch
+from .connection import connection_options, execute, fetch, pooled
 
 #: How MySQL spells names (backticks; no ``schema.table``) and parameters.
 MYSQL = Dialect("MySQL", "`", "format")
@@ -83,7 +83,7 @@ def schema_sql(*, tables: Mapping[str, str] | None = None) -> str:
 async def create_schema(pool: aiomysql.Pool, *, tables: Mapping[str, str] | None = None) -> None:
     """Create Lucia's three tables if they do not exist; idempotent (existing tables are left as
     they are). ``tables`` renames them as in ``mysql_adapter``."""
-    async with connect(pool) as connection:
+    async with pooled(pool) as connection:
         with warnings.catch_warnings():
             # The server's note for an existing table, which aiomysql turns into a Python warning.
             warnings.filterwarnings("ignore", r"Table '\w+' already exists", aiomysql.Warning)
@@ -96,7 +96,7 @@ async def add_attributes(
 ) -> None:
     """Add the attribute columns (and unique indexes) that are missing; idempotent."""
     names = resolve_names("tables", tables, DEFAULT_TABLES, kind="table")
-    async with connect(pool) as connection:
+    async with pooled(pool) as connection:
         for attribute in attributes:
             table, name = names[attribute.table], attribute.name
             quoted = MYSQL.quote_table(table)

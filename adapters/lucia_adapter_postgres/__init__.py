@@ -17,6 +17,7 @@ names may be schema-qualified (``"auth.user_session"``).
 from lucia_core.database import DEFAULT_TABLES
 
 from .adapter import PostgresAdapter, is_unique_violation, postgres_adapter
+from .connection import connect
 from .schema import add_attributes, apply_schema, create_schema, schema_sql
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "PostgresAdapter",
     "add_attributes",
     "apply_schema",
+    "connect",
     "create_schema",
     "is_unique_violation",
     "postgres_adapter",

@@ -14,6 +14,13 @@ row as JSON) and ``user_sessions:{user_id}`` (a set of session ids), with prefix
 """
 
 from .adapter import RedisSessionAdapter, redis_session_adapter
+from .connection import connect
 from .schema import DEFAULT_PREFIXES, key_layout
 
-__all__ = ["DEFAULT_PREFIXES", "RedisSessionAdapter", "key_layout", "redis_session_adapter"]
+__all__ = [
+    "DEFAULT_PREFIXES",
+    "RedisSessionAdapter",
+    "connect",
+    "key_layout",
+    "redis_session_adapter",
+]

@@ -16,6 +16,7 @@ The tables are Lucia v2's (``schemas/sqlite.sql``): ``auth_user``, ``user_key`` 
 from lucia_core.database import DEFAULT_TABLES
 
 from .adapter import SQLiteAdapter, is_unique_violation, sqlite_adapter
+from .connection import connect
 from .schema import add_attributes, apply_schema, create_schema, schema_sql, sqlite_path
 
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     "SQLiteAdapter",
     "add_attributes",
     "apply_schema",
+    "connect",
     "create_schema",
     "is_unique_violation",
     "schema_sql",
