@@ -93,7 +93,7 @@ def wheel(session: nox.Session) -> None:
     """The built wheel in a fresh virtual environment: py.typed in every import package, and the
     README's examples (quickstart, backends, the conformance conftest) run in an empty folder
     outside the repository (the backends example against the test servers)."""
-    session.install("pytest>=8", "pytest-asyncio>=0.24", "pip")
+    session.install("-e", ".[sqlite]", "pytest>=8", "pytest-asyncio>=0.24", "pip")
     session.run("pytest", "tests/wheel", "-p", "no:cacheprovider", *session.posargs)
 
 
