@@ -19,7 +19,7 @@ from lucia_core.errors import LuciaError
 
 from .documents import KEY_PROJECTION, match_id, to_document, to_fields, to_key_row, to_row, to_session_row
 from .features import ServerFeatures, detect_features
-from .schema import MongoDatabase, collection_names
+from .schema import MongoDatabase, check_database, collection_names
 
 
 async def _to_list(cursor: Any) -> list[dict[str, Any]]:
@@ -49,7 +49,7 @@ class MongoDBAdapter(Adapter, SessionAndUserReader):
 
     def __init__(self, database: MongoDatabase, *, collections: Mapping[str, str] | None = None) -> None:
         names = collection_names(collections)
-        self._database = _check_database(database)
+        self._database = check_database(database)
         self._names = names
         self._users: Any = database[names["user"]]
         self._keys: Any = database[names["key"]]
@@ -222,28 +222,6 @@ class MongoDBAdapter(Adapter, SessionAndUserReader):
 def is_unique_violation(error: BaseException) -> bool:
     """Whether a driver error is the server refusing a duplicate value of a unique index."""
     return isinstance(error, DuplicateKeyError)
-
-
-def _check_database(database: Any) -> MongoDatabase:
-    """The database, or a TypeError saying what is needed instead of what was given."""
-    find_one = getattr(database[_PROBE], "find_one", None) if hasattr(database, "__getitem__") else None
-    if isinstance(database, (str, bytes)) or not hasattr(database, "client") or find_one is None:
-        got = f"the str {database!r}" if isinstance(database, str) else f"a {type(database).__qualname__}"
-        raise TypeError(
-            f"mongodb_adapter() needs a database of pymongo's AsyncMongoClient (or Motor), not {got}:"
-            ' database = AsyncMongoClient("mongodb://host:27017")["app"]'
-        )
-    if not inspect.iscoroutinefunction(find_one) and "motor" not in type(database).__module__:
-        raise TypeError(
-            "mongodb_adapter() needs an asynchronous database (pymongo's AsyncMongoClient or Motor),"
-            f" not the blocking {type(database).__module__}.{type(database).__qualname__}:"
-            ' database = AsyncMongoClient("mongodb://host:27017")["app"]'
-        )
-    return database  # type: ignore[no-any-return]
-
-
-# A collection name only looked up (never used) to see what kind of database object we were given.
-_PROBE = "lucia_type_check"
 
 
 def mongodb_adapter(

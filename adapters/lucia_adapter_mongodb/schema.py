@@ -3,6 +3,7 @@ and applying them."""
 
 from __future__ import annotations
 
+import inspect
 import json
 import re
 from collections.abc import Iterable, Mapping
@@ -48,6 +49,33 @@ class MongoDatabase(Protocol):
 
     @property
     def client(self) -> Any: ...
+
+
+def check_database(database: Any) -> MongoDatabase:
+    """The database, or a TypeError saying what is needed instead of what was given."""
+    hint = ' database = AsyncMongoClient("mongodb://host:27017")["app"]'
+    valid = (
+        not isinstance(database, (str, bytes))
+        and hasattr(database, "client")
+        and hasattr(database, "__getitem__")
+    )
+    find_one = getattr(database[_PROBE], "find_one", None) if valid else None
+    if find_one is None:
+        got = f"the str {database!r}" if isinstance(database, str) else f"a {type(database).__qualname__}"
+        raise TypeError(
+            f"mongodb_adapter() needs a database of pymongo's AsyncMongoClient (or Motor), not {got}:{hint}"
+        )
+    if not inspect.iscoroutinefunction(find_one) and "motor" not in type(database).__module__:
+        kind = f"{type(database).__module__}.{type(database).__qualname__}"
+        raise TypeError(
+            f"mongodb_adapter() needs an asynchronous database (pymongo's AsyncMongoClient or Motor),"
+            f" not the blocking {kind}:{hint}"
+        )
+    return database  # type: ignore[no-any-return]
+
+
+# A collection name only looked up (never used) to see what kind of database object we were given.
+_PROBE = "lucia_type_check"
 
 
 def collection_names(collections: Mapping[str, str] | None = None) -> dict[str, str]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import re
 import secrets
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
@@ -27,9 +26,31 @@ from lucia_core.database import SessionRow
 from lucia_core.expiration import now_ms
 
 from .adapter import redis_session_adapter
+from .raw import (
+    Client,
+    RedisSessionTable,
+    SyncClient,
+    delete_prefixed,
+    delete_prefixed_sync,
+    keys_under,
+    text,
+)
+from .raw import glob_pattern as _glob
 
-Client = Redis | RedisCluster
-SyncClient = redis.Redis | redis.cluster.RedisCluster
+__all__ = [
+    "Client",
+    "Floor",
+    "RedisSessionTable",
+    "Server",
+    "SyncClient",
+    "connect",
+    "connect_sync",
+    "delete_prefixed",
+    "delete_prefixed_sync",
+    "keys_under",
+    "random_prefixes",
+    "throwaway_store",
+]
 
 
 def connect(url: str, *, cluster: bool = False, **options: Any) -> Client:
@@ -46,84 +67,6 @@ def random_prefixes() -> dict[str, str]:
     """Key prefixes no other test or helper uses: ``lucia-test:<random>:session`` and so on."""
     root = f"lucia-test:{secrets.token_hex(8)}"
     return {"session": f"{root}:session", "user_sessions": f"{root}:user_sessions"}
-
-
-def _glob(prefix: str) -> str:
-    return re.sub(r"([*?\[\]\\])", r"\\\1", prefix) + ":*"
-
-
-def _text(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value
-
-
-async def keys_under(client: Client, prefix: str) -> AsyncIterator[str]:
-    """Every key ``f"{prefix}:..."``, on every node of a cluster."""
-    async for key in client.scan_iter(match=_glob(prefix), count=1000):
-        yield _text(key)
-
-
-async def delete_prefixed(client: Client, prefixes: Mapping[str, str]) -> None:
-    """Delete every key under the prefixes, one key at a time (keys of a cluster span slots)."""
-    for prefix in prefixes.values():
-        for key in [key async for key in keys_under(client, prefix)]:
-            await client.delete(key)
-
-
-def delete_prefixed_sync(client: SyncClient, prefixes: Mapping[str, str]) -> None:
-    """:func:`delete_prefixed` with a blocking client."""
-    for prefix in prefixes.values():
-        for key in list(client.scan_iter(match=_glob(prefix), count=1000)):
-            client.delete(key)
-
-
-class RedisSessionTable:
-    """The session "table" (a ``lucia_conformance.RawTable``): ``session:{id}`` JSON keys.
-
-    ``insert`` writes what Lucia v2 wrote: the row as JSON and its id added to
-    ``user_sessions:{user_id}`` (no expiry). ``get_all`` reads every session key and checks that
-    the sets agree with them: each user's set holds exactly the ids of that user's sessions.
-    """
-
-    def __init__(self, client: Client, prefixes: Mapping[str, str]) -> None:
-        self.client = client
-        self.session = prefixes["session"]
-        self.user_sessions = prefixes["user_sessions"]
-
-    async def insert(self, row: Mapping[str, Any]) -> None:
-        await self.client.set(f"{self.session}:{row['id']}", json.dumps(row, separators=(",", ":")))
-        await self.client.sadd(f"{self.user_sessions}:{row['user_id']}", row["id"])
-
-    async def get_all(self) -> list[dict[str, Any]]:
-        rows = []
-        async for key in keys_under(self.client, self.session):
-            value = await self.client.get(key)
-            if value is not None:
-                rows.append(json.loads(value))
-        expected: dict[str, set[str]] = {}
-        for row in rows:
-            expected.setdefault(row["user_id"], set()).add(row["id"])
-        found: dict[str, set[str]] = {}
-        start = len(self.user_sessions) + 1
-        async for key in keys_under(self.client, self.user_sessions):
-            found[key[start:]] = {_text(member) for member in await self.client.smembers(key)}
-        assert found == expected, f"user_sessions sets {found} do not match the session keys"
-        return rows
-
-    async def get(self, session_id: str) -> dict[str, Any] | None:
-        """The stored row of one session, or None."""
-        value = await self.client.get(f"{self.session}:{session_id}")
-        return None if value is None else dict(json.loads(value))
-
-    async def count(self) -> int:
-        """How many session keys there are."""
-        return len([key async for key in keys_under(self.client, self.session)])
-
-    async def count_sets(self) -> int:
-        """How many ``user_sessions`` sets there are."""
-        return len([key async for key in keys_under(self.client, self.user_sessions)])
-
-    async def clear(self) -> None:
-        await delete_prefixed(self.client, {"s": self.session, "u": self.user_sessions})
 
 
 @asynccontextmanager
@@ -252,7 +195,7 @@ class Floor:
             members = await self.client.smembers(self._user_key(user_id))
             if not members:
                 return []
-            return list(await self.client.mget([self._session_key(_text(member)) for member in members]))
+            return list(await self.client.mget([self._session_key(text(member)) for member in members]))
 
         user, values = await asyncio.gather(self.fetch_user(user_id), sessions())
         now = now_ms()
