@@ -4,7 +4,7 @@ with no transaction open whatever the pool's autocommit, rows read as plain tupl
 from __future__ import annotations
 
 import weakref
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -106,6 +106,15 @@ async def connect(url: str, *, pool_size: int = 10, **pool_options: Any) -> Asyn
     options = connection_options(url)
     if "db" not in options:
         raise ValueError("a MySQL URL looks like mysql://user:password@host:3306/database")
+    async with open_pool(options, pool_size=pool_size, **pool_options) as pool:
+        yield pool
+
+
+@asynccontextmanager
+async def open_pool(
+    options: Mapping[str, Any], *, pool_size: int, **pool_options: Any
+) -> AsyncIterator[aiomysql.Pool]:
+    """An aiomysql pool of at most ``pool_size`` connections with ``options``, closed on exit."""
     pool = await aiomysql.create_pool(**options, minsize=1, maxsize=pool_size, **pool_options)
     try:
         yield pool

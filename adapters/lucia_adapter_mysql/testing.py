@@ -23,7 +23,7 @@ from lucia_core.database import DEFAULT_TABLES, Attribute, KeyRow, SessionRow
 from lucia_core.expiration import now_ms
 
 from .adapter import mysql_adapter
-from .connection import connection_options
+from .connection import connection_options, open_pool
 from .schema import MYSQL, add_attributes, create_schema
 
 
@@ -78,21 +78,12 @@ async def throwaway_store(
     database = {**server, "db": name}
 
     @asynccontextmanager
-    async def open_pool() -> AsyncIterator[aiomysql.Pool]:
-        pool = await aiomysql.create_pool(**database, minsize=1, maxsize=pool_size, **pool_options)
-        try:
-            yield pool
-        finally:
-            pool.close()
-            await pool.wait_closed()
-
-    @asynccontextmanager
     async def open_adapter() -> AsyncIterator[Any]:
-        async with open_pool() as pool:
+        async with open_pool(database, pool_size=pool_size, **pool_options) as pool:
             yield mysql_adapter(pool)
 
     try:
-        async with open_pool() as pool:
+        async with open_pool(database, pool_size=pool_size, **pool_options) as pool:
             await create_schema(pool)
             await add_attributes(pool, attributes)
             raw, tables = raw_database(database), dict(DEFAULT_TABLES)
