@@ -347,3 +347,28 @@ async def test_concurrent_password_changes_and_sign_ins_never_bring_the_old_pass
             assert (await auth.use_key("username", f"racer{number}", "NEW")).user_id == user.user_id
             with pytest.raises(LuciaError, match=r"^AUTH_INVALID_PASSWORD"):
                 await auth.use_key("username", f"racer{number}", "OLD")
+
+
+class WithoutReplace:
+    """An adapter written before ``replace_key_password`` existed: every other method passes."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "replace_key_password":
+            raise AttributeError(name)
+        return getattr(self.inner, name)
+
+
+@pytest.mark.parametrize("deployment", backend_params(["sqlite"]), indirect=True)
+async def test_an_adapter_without_compare_and_set_keeps_the_old_hash_instead_of_risking_the_race(
+    deployment: Deployment,
+) -> None:
+    old_hash = await generate_lucia_password_hash("OLD")
+    async with deployment.open_adapter() as adapter:
+        auth = lucia(adapter=WithoutReplace(adapter), password_hash=RACE_HASHER)
+        user = await auth.create_user(key=None, attributes={})
+        await adapter.set_key({"id": "username:ada", "user_id": user.user_id, "hashed_password": old_hash})
+        assert (await auth.use_key("username", "ada", "OLD")).user_id == user.user_id
+    assert (await deployment.raw.key_passwords())["username:ada"] == old_hash
