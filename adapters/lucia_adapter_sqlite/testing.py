@@ -27,12 +27,20 @@ from lucia_core.expiration import now_ms
 from .adapter import sqlite_adapter
 from .schema import SQLITE, add_attributes, create_schema
 
+# A new store is a copy of a file made once per process and set of attributes: tests make many.
+_TEMPLATES: dict[tuple[Attribute, ...], bytes] = {}
+
 
 async def create_store(path: Path, attributes: Iterable[Attribute] = SUITE_ATTRIBUTES) -> None:
     """Create the database file ``path`` with Lucia's tables and the attribute columns."""
-    async with aiosqlite.connect(path) as connection:
-        await create_schema(connection)
-        await add_attributes(connection, attributes)
+    key = tuple(attributes)
+    if key not in _TEMPLATES:
+        async with aiosqlite.connect(path) as connection:
+            await create_schema(connection)
+            await add_attributes(connection, key)
+        _TEMPLATES[key] = await asyncio.to_thread(path.read_bytes)
+        return
+    await asyncio.to_thread(path.write_bytes, _TEMPLATES[key])
 
 
 def raw_database(connection: aiosqlite.Connection) -> RawDatabase:
