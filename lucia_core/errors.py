@@ -15,6 +15,7 @@ ErrorCode = Literal[
     "REQUEST_UNAUTHORIZED",
     "UNKNOWN_ERROR",
     "AUTH_OUTDATED_PASSWORD",
+    "AUTH_TOO_MANY_ATTEMPTS",
 ]
 
 ERROR_CODES: frozenset[str] = frozenset(get_args(ErrorCode))

@@ -110,7 +110,7 @@ def test_configuration_errors(adapter: RecordingAdapter) -> None:
 
 
 def test_lucia_error_codes() -> None:
-    assert len(ERROR_CODES) == 10
+    assert len(ERROR_CODES) == 11  # with AUTH_TOO_MANY_ATTEMPTS (lucia_core.throttling)
     error = LuciaError("AUTH_INVALID_KEY_ID")
     assert str(error) == "AUTH_INVALID_KEY_ID"
     assert error.code == "AUTH_INVALID_KEY_ID"

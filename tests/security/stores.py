@@ -10,7 +10,7 @@ its own, removed on exit. The SQL tables are Lucia's plus the test application's
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,8 +37,8 @@ ATTRIBUTES = (
 class UnreachableAdapter:
     """An adapter whose every method fails the test: header parsing must not touch storage."""
 
-    def __getattr__(self, name: str) -> Callable[..., NoReturn]:
-        def fail(*args: Any, **kwargs: Any) -> NoReturn:
+    def __getattr__(self, name: str) -> Callable[..., Coroutine[Any, Any, NoReturn]]:
+        async def fail(*args: Any, **kwargs: Any) -> NoReturn:
             raise AssertionError(f"the database was reached: {name}{args!r}")
 
         return fail
