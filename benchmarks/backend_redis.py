@@ -70,6 +70,11 @@ class RedisBackend(Backend):
         self.redis = RedisServer(redis_url)
         self.postgres = PostgresServer(postgres_url, POOL_SIZE)
 
+    @property
+    def client(self) -> Any:
+        """The Redis client (counting its requests), once connected; the throttle store uses it."""
+        return self.redis.client
+
     async def connect(self) -> None:
         """Open the asyncpg pool and the Redis client (counting its requests)."""
         await self.postgres.connect()
