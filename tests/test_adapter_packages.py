@@ -7,6 +7,7 @@ from __future__ import annotations
 import ast
 import inspect
 import sqlite3
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -162,3 +163,37 @@ def test_a_tables_option_that_is_not_a_mapping_says_what_it_should_be() -> None:
         TypeError, match=r"tables= must be a dict with the keys 'user', 'key', 'session', not str"
     ):
         postgres_adapter(None, tables="auth_user")  # type: ignore[arg-type]
+
+
+def _extras() -> dict[str, list[str]]:
+    import tomllib
+
+    with (ROOT / "pyproject.toml").open("rb") as file:
+        extras: dict[str, list[str]] = tomllib.load(file)["project"]["optional-dependencies"]
+    return extras
+
+
+def _resolved(extra: str, extras: dict[str, list[str]]) -> tuple[set[str], set[str]]:
+    """The extras ``extra`` names (recursively, through ``lucia-core[...]``) and its requirements."""
+    named, requirements = {extra}, set()
+    for requirement in extras[extra]:
+        if requirement.startswith("lucia-core["):
+            for inner in requirement[len("lucia-core[") : -1].split(","):
+                more, needs = _resolved(inner.strip(), extras)
+                named |= more
+                requirements |= needs
+        else:
+            requirements.add(requirement)
+    return named, requirements
+
+
+@pytest.mark.skipif(sys.version_info < (3, 11), reason="tomllib")
+def test_all_installs_every_backend_every_framework_and_oauth_but_not_the_test_tools() -> None:
+    extras = _extras()
+    named, requirements = _resolved("all", extras)
+    frameworks, _ = _resolved("frameworks", extras)
+    assert {backend.extra for backend in BACKENDS.values()} <= named
+    assert frameworks - {"frameworks"} <= named
+    assert "oauth" in named
+    assert "conformance" not in named
+    assert not requirements & set(extras["conformance"]), "test tools in [all]"
