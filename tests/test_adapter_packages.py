@@ -166,13 +166,13 @@ def test_a_tables_option_that_is_not_a_mapping_says_what_it_should_be() -> None:
 
 
 def _extras() -> dict[str, list[str]]:
-    if sys.version_info < (3, 11):  # pragma: no cover - the test is skipped there
-        raise NotImplementedError
-    import tomllib
+    if sys.version_info >= (3, 11):
+        import tomllib
 
-    with (ROOT / "pyproject.toml").open("rb") as file:
-        extras: dict[str, list[str]] = tomllib.load(file)["project"]["optional-dependencies"]
-    return extras
+        with (ROOT / "pyproject.toml").open("rb") as file:
+            extras: dict[str, list[str]] = tomllib.load(file)["project"]["optional-dependencies"]
+        return extras
+    raise NotImplementedError("tomllib needs Python 3.11")  # pragma: no cover - skipped there
 
 
 def _resolved(extra: str, extras: dict[str, list[str]]) -> tuple[set[str], set[str]]:
