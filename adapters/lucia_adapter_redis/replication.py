@@ -17,6 +17,7 @@ from typing import Any
 
 from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
+from redis.commands.core import AsyncScript
 from redis.exceptions import RedisError
 
 
@@ -56,10 +57,11 @@ class ReplicaWait:
         self._check(int(acknowledged))
         return list(executed)
 
-    async def evaluate(self, client: Redis, script: str, keys: int, *args: Any) -> Any:
-        """EVAL then WAIT in one round trip; the script's reply."""
+    async def evaluate(self, client: Redis, script: AsyncScript, keys: list[str], args: list[str]) -> Any:
+        """The registered script (EVALSHA, loaded first if the server lacks it), then WAIT, in
+        one round trip; the script's reply."""
         pipe = client.pipeline(transaction=False)
-        pipe.eval(script, keys, *args)
+        await script(keys=keys, args=args, client=pipe)
         pipe.execute_command("WAIT", self.replicas, self.timeout_ms)
         reply, acknowledged = await pipe.execute()
         self._check(int(acknowledged))

@@ -1,7 +1,7 @@
 """The web application: sign up, log in, the profile with its sessions, password change, sign out.
 
 Every page is rendered on the server from ``templates/``; every action is an HTML form POST.
-Lucia does the work through ``lucia_core.middleware``: :class:`LuciaMiddleware` puts the session
+Lucia does the work through ``lucia_core.middleware``: :class:`ASGICookies` puts the session
 cookie on whatever response an endpoint returns, and the FastAPI dependencies give each endpoint
 the request's session (validated once per request, renewed when idle, cleared when invalid).
 
@@ -24,14 +24,15 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
-from lucia_core import AuthRequest, LuciaError, PasswordHasher, Session
-from lucia_core.middleware.frameworks.fastapi import (
-    LuciaMiddleware,
+from lucia_core import AuthRequest, Env, LuciaError, PasswordHasher, Session
+from lucia_core.frameworks.asgi import ASGICookies
+from lucia_core.frameworks.fastapi import (
     auth_request_dependency,
     session_dependency,
 )
-from lucia_core.middleware.frameworks.starlette import get_auth_request
+from lucia_core.frameworks.starlette import get_auth_request
 
+from . import oauth
 from .authentication import USERNAME_PROVIDER, create_auth
 from .forms import (
     could_be_credentials,
@@ -39,7 +40,7 @@ from .forms import (
     password_problem,
     username_problem,
 )
-from .presentation import describe_user_agent, format_datetime, from_unix_ms, relative_time
+from .presentation import backend_kind, describe_user_agent, format_datetime, from_unix_ms, relative_time
 from .storage import Storage
 
 HERE = Path(__file__).parent
@@ -81,7 +82,7 @@ def now_ms() -> int:
     return int(time.time() * 1000)
 
 
-def create_app(storage: Storage, *, env: str = "DEV", password_hash: PasswordHasher | None = None) -> FastAPI:
+def create_app(storage: Storage, *, env: Env = "DEV", password_hash: PasswordHasher | None = None) -> FastAPI:
     """The demo application over an open :class:`Storage` (the caller closes it).
 
     ``env`` and ``password_hash`` are passed to Lucia (see :func:`create_auth`). The ``Auth`` is
@@ -94,9 +95,10 @@ def create_app(storage: Storage, *, env: str = "DEV", password_hash: PasswordHas
 
     app = FastAPI(title="lucia-core demo", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.auth = auth
-    app.add_middleware(LuciaMiddleware)
+    app.add_middleware(ASGICookies)
     app.add_middleware(BaseHTTPMiddleware, dispatch=_add_security_headers)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    oauth.install(app, auth, storage)  # "Sign in with ..." when an OpenID Provider is configured
 
     CurrentSession = Annotated[Session | None, Depends(session_dependency(auth, bearer=False))]
     Authentication = Annotated[AuthRequest, Depends(auth_request_dependency(auth))]
@@ -127,7 +129,11 @@ def create_app(storage: Storage, *, env: str = "DEV", password_hash: PasswordHas
         return templates.TemplateResponse(
             request,
             template,
-            {"user": current.user if current else None, "notice": notice, "storage": storage.description}
+            {
+                "user": current.user if current else None,
+                "notice": notice,
+                "storage": backend_kind(storage.adapter),
+            }
             | context,
             status_code=status_code,
         )
@@ -209,7 +215,7 @@ def create_app(storage: Storage, *, env: str = "DEV", password_hash: PasswordHas
     async def login_page(request: Request, session: CurrentSession) -> Response:
         if session is not None:
             return redirect("/profile")
-        return render(request, "login.html", None, error=None, username="")
+        return render(request, "login.html", None, error=None, username="", **oauth.login_context(app))
 
     @app.post("/login", dependencies=checked)
     async def login(
@@ -247,7 +253,8 @@ def create_app(storage: Storage, *, env: str = "DEV", password_hash: PasswordHas
             (_session_row(item, current=item.session_id == session.session_id) for item in sessions),
             key=lambda row: (not row["current"], -row["created_sort"]),
         )
-        return render(request, "profile.html", session, session=session, sessions=rows)
+        oauth_methods = await oauth.profile_context(app, session)
+        return render(request, "profile.html", session, session=session, sessions=rows, **oauth_methods)
 
     @app.post("/sessions/sign-out-others", dependencies=checked)
     async def sign_out_others(session: SignedIn) -> Response:
