@@ -11,6 +11,7 @@ import asyncpg
 import pytest
 
 from lucia_adapter_postgres import create_schema, postgres_adapter
+from lucia_conformance import ThrowawayStore
 from lucia_core import lucia
 from tests.backends import backend_url
 
@@ -18,8 +19,9 @@ pytestmark = pytest.mark.backend("pgbouncer")
 
 
 async def test_a_pool_with_the_statement_cache_on_is_refused_with_what_to_set(
-    postgres_url: str, tables: dict[str, str]
+    postgres_url: str, store: ThrowawayStore
 ) -> None:
+    tables = store.tables
     async with asyncpg.create_pool(postgres_url, min_size=1, max_size=4) as pool:
         auth = lucia(adapter=postgres_adapter(pool, tables=tables))
         for _ in range(2):  # refused again, not only once
@@ -54,8 +56,9 @@ async def test_a_direct_pool_keeps_its_statement_cache() -> None:
 
 
 async def test_with_the_cache_off_concurrent_calls_get_their_own_answers(
-    postgres_url: str, tables: dict[str, str]
+    postgres_url: str, store: ThrowawayStore
 ) -> None:
+    tables = store.tables
     async with asyncpg.create_pool(postgres_url, min_size=4, max_size=4, statement_cache_size=0) as pool:
         auth = lucia(adapter=postgres_adapter(pool, tables=tables))
         users = await asyncio.gather(

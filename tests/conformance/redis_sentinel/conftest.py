@@ -3,43 +3,35 @@ Sentinel-managed client: ``redis.asyncio.sentinel.Sentinel(...).master_for("luci
 
 The deployment is ``scripts/backends.sh start redis-sentinel`` (``LUCIA_REDIS_SENTINEL_URL``, a
 ``redis+sentinel://HOST:PORT,.../SERVICE`` URL): a primary, a replica and three sentinels. The
-fixtures are ``tests/conformance/redis/conftest.py``'s with clients from the sentinels; every test
-runs without and with ``wait_for_replicas=1`` (each write waits for the replica). From this folder::
+fixtures are ``tests/conformance/redis/conftest.py``'s with a client from the sentinels, with and
+without ``decode_responses``; every test runs without and with ``wait_for_replicas=1`` (each write
+waits for the replica). From this folder::
 
     pytest --pyargs lucia_conformance --rootdir=.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import pytest
 import pytest_asyncio
-import redis
-import redis.sentinel
 from redis.asyncio import Redis
 from redis.asyncio.sentinel import Sentinel
 
 from lucia_adapter_redis import RedisSessionAdapter, redis_session_adapter
+from lucia_adapter_redis.raw import RedisSessionTable, delete_prefixed
+from lucia_adapter_redis.testing import random_prefixes
+from lucia_conformance import RawDatabase
 from tests.backends import backend_url, sentinel_addresses
-from tests.conformance.redis.conftest import lucia_conformance_options, lucia_database, prefixes
+from tests.conformance.redis.conftest import lucia_conformance_options
 
-__all__ = ["lucia_conformance_options", "lucia_database", "prefixes"]
+__all__ = ["lucia_conformance_options"]
 
 
 @pytest.fixture(scope="session")
 def sentinel_url() -> str:
     return backend_url("redis-sentinel")
-
-
-@pytest.fixture(scope="session")
-def redis_admin(sentinel_url: str) -> Iterator[redis.Redis]:
-    """A blocking client of the primary, for clean-ups."""
-    addresses, service = sentinel_addresses(sentinel_url)
-    sentinel = redis.sentinel.Sentinel(addresses, socket_timeout=5)  # type: ignore[no-untyped-call]
-    client: redis.Redis = sentinel.master_for(service)  # type: ignore[no-untyped-call]
-    yield client
-    client.close()
 
 
 @pytest_asyncio.fixture(params=[False, True], ids=["bytes", "decoded"])
@@ -52,9 +44,23 @@ async def redis_client(request: pytest.FixtureRequest, sentinel_url: str) -> Asy
     await client.aclose()
 
 
+@pytest_asyncio.fixture
+async def prefixes(redis_client: Redis) -> AsyncIterator[dict[str, str]]:
+    """This test's own key prefixes; every key under them is deleted after the test."""
+    names = random_prefixes()
+    yield names
+    await delete_prefixed(redis_client, names)
+
+
 @pytest.fixture(params=[0, 1], ids=["no-wait", "wait-1"])
 def lucia_adapter(
     request: pytest.FixtureRequest, redis_client: Redis, prefixes: dict[str, str]
 ) -> RedisSessionAdapter:
     """The adapter under test, without and with waiting for the replica on each write."""
     return redis_session_adapter(redis_client, prefixes=prefixes, wait_for_replicas=request.param)
+
+
+@pytest.fixture
+def lucia_database(redis_client: Redis, prefixes: dict[str, str]) -> RawDatabase:
+    """Raw access to the session keys only: the adapter has no users or keys."""
+    return RawDatabase(session=RedisSessionTable(redis_client, prefixes))
