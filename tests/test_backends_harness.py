@@ -144,6 +144,7 @@ class FakeContainer:
         self.ports: dict[str, Any] = {}
         self.command: Any = None
         self.kwargs: dict[str, Any] = {}
+        self.tmpfs: list[str] = []
         self.checks = 0
         self.started = self.stopped = False
         FakeContainer.made.append(self)
@@ -158,6 +159,10 @@ class FakeContainer:
 
     def with_kwargs(self, **kwargs: Any) -> FakeContainer:
         self.kwargs = kwargs
+        return self
+
+    def with_tmpfs_mount(self, path: str) -> FakeContainer:
+        self.tmpfs.append(path)
         return self
 
     def start(self) -> FakeContainer:
@@ -211,6 +216,7 @@ def test_a_container_is_started_published_on_loopback_polled_until_ready_and_nam
     assert container.ports == {f"{spec.port}/tcp": ("127.0.0.1",)}  # a free port, on loopback only
     assert container.env == spec.env
     assert container.kwargs == {"labels": {servers.LABEL: name}}
+    assert container.tmpfs == list(spec.tmpfs)
     assert container.started
     assert container.checks == 2
     assert not container.stopped

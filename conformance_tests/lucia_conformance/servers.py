@@ -96,6 +96,9 @@ class ContainerSpec:
     command: list[str] | None = None
     #: Ports published on the same number on the host (a Redis cluster), chosen when it starts.
     same_ports: int = 0
+    #: Data directories kept in memory (throwaway data; faster, and FerretDB's SQLite files then
+    #: avoid the image's overlay file system).
+    tmpfs: tuple[str, ...] = ()
 
 
 CONTAINERS = {
@@ -143,6 +146,7 @@ CONTAINERS = {
         ],
         "1",
         "mongodb://{host}:{port}/lucia",
+        tmpfs=("/data/db", "/var/lib/ferretdb"),  # mongod's, and lucia-core's FerretDB image's
     ),
     "redis": ContainerSpec("redis:7", 6379, {}, ["redis-cli", "ping"], "PONG", "redis://{host}:{port}/0"),
     "redis-cluster": ContainerSpec(
@@ -231,6 +235,9 @@ def start_container(backend: str, *, image_name: str | None = None, timeout: flo
     if spec.command is not None:
         container.with_command(spec.command)
     container.with_kwargs(labels={LABEL: backend})
+    mount = getattr(container, "with_tmpfs_mount", None)  # testcontainers >= 4.10
+    for path in spec.tmpfs if mount is not None else ():
+        mount(path)
     server = Server("", container)
     atexit.register(server.stop)
     try:

@@ -24,7 +24,6 @@ from tests.conformance.postgres.conftest import lucia_adapter, lucia_database
 __all__ = ["lucia_adapter", "lucia_database"]
 
 
-
 @pytest.fixture(scope="session")
 def postgres_url() -> str:
     """PgBouncer's URL (the schema is made through it too)."""
