@@ -235,9 +235,9 @@ def start_container(backend: str, *, image_name: str | None = None, timeout: flo
     if spec.command is not None:
         container.with_command(spec.command)
     container.with_kwargs(labels={LABEL: backend})
-    mount = getattr(container, "with_tmpfs_mount", None)  # testcontainers >= 4.10
-    for path in spec.tmpfs if mount is not None else ():
-        mount(path)
+    if hasattr(container, "with_tmpfs_mount"):  # testcontainers >= 4.10
+        for path in spec.tmpfs:
+            container.with_tmpfs_mount(path)
     server = Server("", container)
     atexit.register(server.stop)
     try:
