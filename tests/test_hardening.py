@@ -61,11 +61,38 @@ async def test_one_invalid_session_cookie_is_still_cleared(auth: Auth) -> None:
 async def test_the_first_valid_cookie_wins_and_only_a_few_are_tried(
     auth: Auth, session: Session, adapter: RecordingAdapter
 ) -> None:
-    tossed = "; ".join(f"auth_session=bogus{n}" for n in range(50))
+    tossed = [f"auth_session=bogus{n}" for n in range(50)]
     adapter.calls.clear()
-    header = f"{tossed}; auth_session={session.session_id}"
+    header = "; ".join([*tossed[:25], f"auth_session={session.session_id}", *tossed[25:]])
     assert await auth.handle_request(context([], headers={"Cookie": header})).validate() is None
     assert len(adapter.calls) == MAX_SESSION_COOKIES  # a flood of cookies costs a bounded number of reads
+
+
+@pytest.mark.parametrize("after", [0, 1])
+async def test_cookies_tossed_for_deeper_paths_do_not_sign_the_user_out(
+    auth: Auth, session: Session, after: int
+) -> None:
+    # Browsers send longer paths first: a sibling subdomain that set auth_session for /account,
+    # /account/, /account/settings and /account/settings/ puts four cookies before the user's own
+    # (Path=/), and its Path=/ cookie, set after the user signed in, comes after it.
+    deeper = [f"auth_session=tossed{n}" for n in range(6)]
+    later = ["auth_session=tossed-later"] * after
+    header = "; ".join([*deeper, f"auth_session={session.session_id}", *later])
+    cookies: list[Cookie] = []
+    validated = await auth.handle_request(context(cookies, headers={"Cookie": header})).validate()
+    assert validated is not None
+    assert validated.session_id == session.session_id
+    assert cookies == []
+
+
+async def test_empty_and_repeated_session_cookies_take_no_lookup(
+    auth: Auth, session: Session, adapter: RecordingAdapter
+) -> None:
+    header = "; ".join(["auth_session=", "auth_session=bogus"] * 5 + [f"auth_session={session.session_id}"])
+    adapter.calls.clear()
+    validated = await auth.handle_request(context([], headers={"Cookie": header})).validate()
+    assert validated is not None
+    assert len(adapter.calls) == 2  # "bogus" once, then the user's own
 
 
 async def test_repeated_cookie_headers_are_all_read(auth: Auth, session: Session) -> None:
