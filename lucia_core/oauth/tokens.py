@@ -12,8 +12,8 @@ T = TypeVar("T", bound="OAuth2Tokens")
 @dataclasses.dataclass(frozen=True, kw_only=True, repr=False)
 class OAuth2Tokens:
     """``access_token``, ``access_token_expires_in`` (seconds), ``refresh_token`` and ``id_token``,
-        each None when the provider gave none. Providers subclass it to add their own fields, read from
-        the answer under the field's name (or the name in ``answer_names``). The repr of this class and
+    each None when the provider gave none. Providers subclass it to add their own fields, read from
+    the answer under the field's name (or the name in ``answer_names``). The repr of this class and
     of every subclass (``@dataclass`` or not) shows which tokens are present, never their values."""
 
     #: Field name -> the name of the answer's member it is read from, where they differ.
