@@ -4,14 +4,18 @@ URL's host as the last CSRF fallback, fresh=False on creation, credentials maske
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+import aiosqlite
 import pytest
 
-from lucia_core import Auth, Cookie, LuciaError, RequestContext, Session
+from lucia_adapter_sqlite import sqlite_adapter
+from lucia_core import Auth, Cookie, LuciaError, RequestContext, Session, lucia
 from lucia_core.request import MAX_SESSION_COOKIES
 
-from .conftest import RecordingAdapter
+from .conftest import FAST_HASHER, SCHEMA, RecordingAdapter
 
 
 @pytest.fixture
@@ -233,3 +237,32 @@ async def test_debug_logs_mask_session_ids(make_auth: Any, caplog: pytest.LogCap
     ).validate()
     assert caplog.records
     assert session.session_id[:10] not in caplog.text
+
+
+# ----------------------------------------------------------------- a store that ignores case
+
+
+@pytest.mark.parametrize(
+    ("collation", "spelling"), [("NOCASE", str.upper), ("NOCASE", str.title), ("RTRIM", "{} ".format)]
+)
+async def test_only_the_exact_session_id_validates_on_a_store_that_ignores_case(
+    tmp_path: Path, collation: str, spelling: Callable[[str], str]
+) -> None:
+    # A schema of the application's own, its ids declared COLLATE NOCASE (or RTRIM, which ignores
+    # trailing spaces, as MySQL's PAD SPACE collations do): the store finds the session for another
+    # spelling of its id.
+    table = "id TEXT NOT NULL PRIMARY KEY,\n    user_id"
+    assert table in SCHEMA
+    schema = SCHEMA.replace(table, table.replace("KEY,", f"KEY COLLATE {collation},"))
+    async with aiosqlite.connect(tmp_path / "ignores-case.db") as connection:
+        await connection.executescript(schema)
+        auth = lucia(adapter=sqlite_adapter(connection), password_hash=FAST_HASHER)
+        user = await auth.create_user(key=None, attributes={})
+        session = await auth.create_session(user_id=user.user_id, attributes={})
+        assert (await auth.validate_session(session.session_id)).session_id == session.session_id
+        other = spelling(session.session_id)
+        assert other != session.session_id
+        with pytest.raises(LuciaError, match="AUTH_INVALID_SESSION_ID"):
+            await auth.validate_session(other)
+        with pytest.raises(LuciaError, match="AUTH_INVALID_SESSION_ID"):
+            await auth.get_session(other)
