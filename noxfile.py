@@ -17,6 +17,8 @@ BENCH_DEPS = [
     "fastapi-users>=13",
     "fastapi-users-db-sqlalchemy>=6",
     "sqlalchemy[asyncio]>=2",
+    "django>=5.1",
+    "psycopg[binary]>=3.1",
 ]
 #: Every backend with a conformance run; each has a folder tests/conformance/<name> with its conftest.
 BACKENDS = ["sqlite", "postgres", "mysql", "mongodb", "redis", "redis-cluster"]
@@ -27,6 +29,7 @@ nox.options.sessions = [
     "tests",
     *(f"conformance-{name}" for name in BACKENDS),
     "quickstart",
+    "wheel",
     "e2e",
     "faults",
     "oauth",
@@ -59,6 +62,7 @@ def tests(session: nox.Session) -> None:
         "--ignore=tests/conformance",
         "--ignore=tests/e2e",
         "--ignore=tests/reliability/faults",
+        "--ignore=tests/wheel",
         "--ignore=tests/oauth",
         *session.posargs,
     )
@@ -83,12 +87,18 @@ def quickstart(session: nox.Session) -> None:
     """The README's quickstart, on an SQLite file in a temporary folder."""
     session.install("-e", ".[sqlite]")
     tmp = session.create_tmp()
-    session.run(
-        "python", "-c", "import shutil; shutil.copytree('schemas', '" + tmp + "/schemas', dirs_exist_ok=True)"
-    )
     script = str(session.invoked_from) + "/examples/quickstart.py"
     session.chdir(tmp)
     session.run("python", script)
+
+
+@nox.session
+def wheel(session: nox.Session) -> None:
+    """The built wheel in a fresh virtual environment: py.typed in every import package, and the
+    README's examples (quickstart, backends, the conformance conftest) run in an empty folder
+    outside the repository (the backends example against the test servers)."""
+    session.install("-e", ".[sqlite]", "pytest>=8", "pytest-asyncio>=0.24", "pip")
+    session.run("pytest", "tests/wheel", "-p", "no:cacheprovider", *session.posargs)
 
 
 @nox.session
@@ -121,7 +131,7 @@ def oauth(session: nox.Session) -> None:
     and Keycloak (Java 17, started once per run), installed by scripts/oauth-servers.sh into
     .oauth-servers/ (npm and Maven from the machine's own configuration), plus every provider
     against its documented request and response shapes."""
-    session.install("-e", ".[all,frameworks]", *TEST_DEPS)
+    session.install("-e", ".[all,frameworks]", "-e", "./demo", *TEST_DEPS)  # test_demo_oidc
     session.run("bash", "scripts/oauth-servers.sh", "install", external=True)
     session.run("pytest", "tests/oauth", *session.posargs)
 

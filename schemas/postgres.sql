@@ -2,6 +2,7 @@
 -- Idempotent: safe to run on every start. Add user and session attribute columns as you need.
 -- lucia_adapter_postgres.create_schema(pool, tables=...) runs these statements, with your table
 -- names substituted; expirations are unix epoch milliseconds (BIGINT).
+-- Generated from lucia_adapter_postgres/schema.py (lucia-core schema postgres).
 
 CREATE TABLE IF NOT EXISTS "auth_user" (
     id TEXT PRIMARY KEY

@@ -44,11 +44,21 @@ unique-attribute error propagates and leaves nothing behind).
 What runs
 ---------
 An adapter without ``get_user`` (session-only) runs the session half; one without ``get_session``
-(user-only) runs the user half; the other half is skipped with the reason. The
-``get_session_and_user`` tests run when the adapter has that optional method.
+(user-only) runs the user half. Say so in the options (``ConformanceOptions(halves=
+frozenset({"session"}))``) and the other half is deselected; otherwise it is skipped with the
+reason. The ``get_session_and_user`` tests run when the adapter has that optional method.
 """
 
 from lucia_conformance.options import ConformanceOptions
-from lucia_conformance.raw import RawDatabase, RawTable
+from lucia_conformance.raw import RawDatabase, RawTable, SQLTable, sql_database
+from lucia_conformance.store import SUITE_ATTRIBUTES, ThrowawayStore
 
-__all__ = ["ConformanceOptions", "RawDatabase", "RawTable"]
+__all__ = [
+    "SUITE_ATTRIBUTES",
+    "ConformanceOptions",
+    "RawDatabase",
+    "RawTable",
+    "SQLTable",
+    "ThrowawayStore",
+    "sql_database",
+]
