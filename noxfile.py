@@ -97,7 +97,7 @@ def conformance_containers(session: nox.Session) -> None:
     Servers only from containers: no URL from the environment, no server binaries. Needs a Docker
     engine: ``scripts/containers.sh run ./dev -s conformance-containers`` brings a private one with
     images built here."""
-    session.install("-e", ".[all,frameworks]", *TEST_DEPS)
+    session.install("-e", ".[all,frameworks,conformance]", *TEST_DEPS)
     urls = [
         "LUCIA_POSTGRES_URL",
         "LUCIA_MYSQL_URL",
