@@ -58,7 +58,8 @@ def types(session: nox.Session) -> None:
 @nox.session
 def tests(session: nox.Session) -> None:
     """Unit tests of the core (on a real SQLite database), adapters on real servers, middleware."""
-    session.install("-e", ".[all,frameworks]", "-e", "./demo", *TEST_DEPS)
+    # conformance: testcontainers, for the harness's container tests (tests/test_backends_harness.py)
+    session.install("-e", ".[all,frameworks,conformance]", "-e", "./demo", *TEST_DEPS)
     session.run(
         "pytest",
         "tests",
