@@ -11,19 +11,21 @@ Sessions only: join it with a user adapter::
 The keys are Lucia v2's (``key_layout()``, ``schemas/redis.md``): ``session:{session_id}`` (the
 row as JSON) and ``user_sessions:{user_id}`` (a set of session ids), with prefixes renamed by
 ``prefixes={"session": ..., "user_sessions": ...}``. A ``redis.asyncio.RedisCluster`` works too,
-and a Sentinel-managed client; ``wait_for_replicas=N`` waits for replicas on each write.
+and a Sentinel-managed client; ``replicated_session_adapter`` waits for replicas on each write.
 """
 
 from .adapter import RedisSessionAdapter, redis_session_adapter
 from .connection import connect
-from .replication import ReplicationTimeoutError
+from .replication import ReplicatedSessionAdapter, ReplicationTimeoutError, replicated_session_adapter
 from .schema import DEFAULT_PREFIXES, key_layout
 
 __all__ = [
     "DEFAULT_PREFIXES",
     "RedisSessionAdapter",
+    "ReplicatedSessionAdapter",
     "ReplicationTimeoutError",
     "connect",
     "key_layout",
     "redis_session_adapter",
+    "replicated_session_adapter",
 ]

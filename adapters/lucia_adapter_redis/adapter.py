@@ -29,8 +29,8 @@ from lucia_core.adapter import SessionAdapter
 from lucia_core.database import SessionRow, resolve_names
 
 from .merge import MERGE
-from .replication import ReplicaWait
 from .schema import DEFAULT_PREFIXES
+from .tokens import RedisTokens
 
 #: The columns written first in the JSON, as Lucia v2 names them; attributes follow.
 _COLUMNS = ("id", "user_id", "active_expires", "idle_expires")
@@ -70,7 +70,7 @@ def _text(value: bytes | str) -> str:
     return value.decode() if isinstance(value, bytes) else value
 
 
-class RedisSessionAdapter(SessionAdapter):
+class RedisSessionAdapter(RedisTokens, SessionAdapter):
     """A session-only adapter storing sessions as Lucia v2 did, in standalone Redis or a cluster.
 
     Needs Redis >= 7.0 (``PEXPIREAT ... NX | GT``). Every method costs a fixed number of round
@@ -80,14 +80,7 @@ class RedisSessionAdapter(SessionAdapter):
     ``AUTH_INVALID_USER_ID``. Driver errors propagate as redis-py exceptions.
     """
 
-    def __init__(
-        self,
-        client: Redis | RedisCluster,
-        *,
-        prefixes: Mapping[str, str] | None = None,
-        wait_for_replicas: int = 0,
-        wait_timeout: float = 1.0,
-    ) -> None:
+    def __init__(self, client: Redis | RedisCluster, *, prefixes: Mapping[str, str] | None = None) -> None:
         names = resolve_names("prefixes", prefixes, DEFAULT_PREFIXES, kind="prefix")
         self._client = _check_client(client)
         self._cluster = isinstance(client, RedisCluster)
@@ -98,13 +91,7 @@ class RedisSessionAdapter(SessionAdapter):
         self._merge = client.register_script(MERGE)  # sent once per server, then run by its SHA
         self._session_prefix = names["session"]
         self._user_sessions_prefix = names["user_sessions"]
-        self._wait: ReplicaWait | None = None
-        if wait_for_replicas:
-            if self._cluster:
-                raise ValueError(
-                    "wait_for_replicas needs one primary (standalone or Sentinel), not a RedisCluster"
-                )
-            self._wait = ReplicaWait(wait_for_replicas, wait_timeout)
+        self._token_prefix, self._user_tokens_prefix = names["token"], names["user_tokens"]
 
     def __repr__(self) -> str:
         return (
@@ -129,13 +116,10 @@ class RedisSessionAdapter(SessionAdapter):
 
     def _pipeline(self) -> AnyPipeline:
         """MULTI/EXEC on a single node; on a cluster a plain pipeline (keys span slots)."""
-        # With a ReplicaWait, _execute adds MULTI/EXEC itself, then WAIT.
-        return self._client.pipeline(transaction=not self._cluster and self._wait is None)
+        return self._client.pipeline(transaction=not self._cluster)
 
     async def _execute(self, pipe: AnyPipeline) -> list[Any]:
-        if self._wait is not None and isinstance(pipe, Pipeline):
-            return await self._wait.execute(pipe)
-        return await pipe.execute()
+        return await pipe.execute()  # lucia_adapter_redis.replication waits for replicas here
 
     def _track(self, pipe: AnyPipeline, user_id: str, session_id: str, expires: int) -> None:
         """Queue: add the id to the user's set; let the set live until its last session's end.
@@ -186,9 +170,7 @@ class RedisSessionAdapter(SessionAdapter):
         expires = _expires(session)
         key, value = self._session_key(session_id), _dump(session)
         if expires <= _now_ms():
-            pipe = self._pipeline()
-            pipe.delete(key)
-            await self._execute(pipe)
+            await self._client.delete(key)
             return
         if self._cluster:
             await self._client.set(key, value, pxat=expires)
@@ -207,11 +189,7 @@ class RedisSessionAdapter(SessionAdapter):
             raise ValueError("update_session cannot change a session's id")
         expires = _expires(partial_session) if "idle_expires" in partial_session else None
         fields = [_json(item) for pair in partial_session.items() for item in pair]
-        keys = [self._session_key(session_id)]
-        if self._wait is not None and isinstance(self._client, Redis):
-            stored = await self._wait.evaluate(self._client, self._merge, keys, fields)
-        else:
-            stored = await self._merge(keys=keys, args=fields)
+        stored = await self._merge(keys=[self._session_key(session_id)], args=fields)
         if stored is None:
             return
         old = _load(stored)
@@ -269,25 +247,12 @@ def _check_client(client: object) -> Redis | RedisCluster:
 
 
 def redis_session_adapter(
-    client: Redis | RedisCluster,
-    *,
-    prefixes: Mapping[str, str] | None = None,
-    wait_for_replicas: int = 0,
-    wait_timeout: float = 1.0,
+    client: Redis | RedisCluster, *, prefixes: Mapping[str, str] | None = None
 ) -> RedisSessionAdapter:
     """Create a :class:`RedisSessionAdapter` over a ``redis.asyncio.Redis`` or ``RedisCluster``.
 
-    The client may decode responses or not, and may be Sentinel-managed
-    (``redis.asyncio.sentinel.Sentinel(...).master_for(service)``: it follows a failover).
-    ``prefixes`` may rename either key prefix, ``{"session": ..., "user_sessions": ...}``
-    (defaults ``session`` and ``user_sessions``, as in Lucia v2); a key is ``f"{prefix}:{id}"``.
-    Raises ValueError for an unknown prefix key.
-
-    ``wait_for_replicas=N`` (one primary only, not a cluster) makes each write wait until N
-    replicas have it, at most ``wait_timeout`` seconds (Redis ``WAIT``, same round trip), else
-    raise :class:`~lucia_adapter_redis.ReplicationTimeoutError`: see
-    :mod:`lucia_adapter_redis.replication`.
+    The client may decode responses or not. ``prefixes`` may rename either key prefix,
+    ``{"session": ..., "user_sessions": ...}`` (defaults ``session`` and ``user_sessions``, as
+    in Lucia v2); a key is ``f"{prefix}:{id}"``. Raises ValueError for an unknown prefix key.
     """
-    return RedisSessionAdapter(
-        client, prefixes=prefixes, wait_for_replicas=wait_for_replicas, wait_timeout=wait_timeout
-    )
+    return RedisSessionAdapter(client, prefixes=prefixes)

@@ -8,21 +8,33 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from redis.asyncio import Redis, RedisCluster
+from redis.asyncio.sentinel import Sentinel
 
 
 @asynccontextmanager
 async def connect(url: str, **client_options: Any) -> AsyncIterator[Redis | RedisCluster]:
-    """A client for ``redis://host:port/db`` (``rediss://``, ``unix://``) or, for a Redis
-    Cluster, ``redis-cluster://host:port``; the server is pinged once, the client closed on exit.
-    ValueError for a URL of another kind."""
+    """A client for ``redis://host:port/db`` (``rediss://``, ``unix://``), for a Redis Cluster
+    ``redis-cluster://host:port``, or for the primary of a Sentinel-managed service
+    ``redis+sentinel://host:port,host:port,.../service`` (it follows a failover); the server is
+    pinged once, the client closed on exit. ValueError for a URL of another kind."""
     parts = urlsplit(url)
     client: Redis | RedisCluster
     if parts.scheme == "redis-cluster":
         client = RedisCluster.from_url(parts._replace(scheme="redis").geturl(), **client_options)
     elif parts.scheme in ("redis", "rediss", "unix"):
         client = Redis.from_url(url, **client_options)
+    elif parts.scheme == "redis+sentinel" and parts.path.strip("/"):
+        sentinels = [
+            (host.strip("[]"), int(port))
+            for host, _, port in (a.rpartition(":") for a in parts.netloc.split(","))
+        ]
+        sentinel = Sentinel(sentinels, socket_timeout=client_options.get("socket_timeout", 5))  # type: ignore[no-untyped-call]
+        client = sentinel.master_for(parts.path.strip("/"), **client_options)
     else:
-        raise ValueError("a Redis URL looks like redis://host:6379/0 or redis-cluster://host:7000")
+        raise ValueError(
+            "a Redis URL looks like redis://host:6379/0, redis-cluster://host:7000 or"
+            " redis+sentinel://host:26379,host:26379/service"
+        )
     try:
         await client.ping()
         yield client

@@ -4,8 +4,8 @@ Sentinel-managed client: ``redis.asyncio.sentinel.Sentinel(...).master_for("luci
 The deployment is ``scripts/backends.sh start redis-sentinel`` (``LUCIA_REDIS_SENTINEL_URL``, a
 ``redis+sentinel://HOST:PORT,.../SERVICE`` URL): a primary, a replica and three sentinels. The
 fixtures are ``tests/conformance/redis/conftest.py``'s with a client from the sentinels, with and
-without ``decode_responses``; every test runs without and with ``wait_for_replicas=1`` (each write
-waits for the replica). From this folder::
+without ``decode_responses``; every test runs with ``redis_session_adapter`` and with
+``replicated_session_adapter(..., replicas=1)`` (each write waits for the replica). From this folder::
 
     pytest --pyargs lucia_conformance --rootdir=.
 """
@@ -13,17 +13,21 @@ waits for the replica). From this folder::
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 import pytest_asyncio
-from redis.asyncio import Redis
-from redis.asyncio.sentinel import Sentinel
 
-from lucia_adapter_redis import RedisSessionAdapter, redis_session_adapter
+from lucia_adapter_redis import (
+    RedisSessionAdapter,
+    connect,
+    redis_session_adapter,
+    replicated_session_adapter,
+)
 from lucia_adapter_redis.raw import RedisSessionTable, delete_prefixed
 from lucia_adapter_redis.testing import random_prefixes
 from lucia_conformance import RawDatabase
-from tests.backends import backend_url, sentinel_addresses
+from tests.backends import backend_url
 from tests.conformance.redis.conftest import lucia_conformance_options
 
 __all__ = ["lucia_conformance_options"]
@@ -35,17 +39,14 @@ def sentinel_url() -> str:
 
 
 @pytest_asyncio.fixture(params=[False, True], ids=["bytes", "decoded"])
-async def redis_client(request: pytest.FixtureRequest, sentinel_url: str) -> AsyncIterator[Redis]:
+async def redis_client(request: pytest.FixtureRequest, sentinel_url: str) -> AsyncIterator[Any]:
     """A Sentinel-managed client of the primary, with ``decode_responses`` off, then on."""
-    addresses, service = sentinel_addresses(sentinel_url)
-    sentinel = Sentinel(addresses, socket_timeout=5)  # type: ignore[no-untyped-call]
-    client = sentinel.master_for(service, decode_responses=request.param)
-    yield client
-    await client.aclose()
+    async with connect(sentinel_url, decode_responses=request.param) as client:
+        yield client
 
 
 @pytest_asyncio.fixture
-async def prefixes(redis_client: Redis) -> AsyncIterator[dict[str, str]]:
+async def prefixes(redis_client: Any) -> AsyncIterator[dict[str, str]]:
     """This test's own key prefixes; every key under them is deleted after the test."""
     names = random_prefixes()
     yield names
@@ -54,13 +55,15 @@ async def prefixes(redis_client: Redis) -> AsyncIterator[dict[str, str]]:
 
 @pytest.fixture(params=[0, 1], ids=["no-wait", "wait-1"])
 def lucia_adapter(
-    request: pytest.FixtureRequest, redis_client: Redis, prefixes: dict[str, str]
+    request: pytest.FixtureRequest, redis_client: Any, prefixes: dict[str, str]
 ) -> RedisSessionAdapter:
     """The adapter under test, without and with waiting for the replica on each write."""
-    return redis_session_adapter(redis_client, prefixes=prefixes, wait_for_replicas=request.param)
+    if request.param:
+        return replicated_session_adapter(redis_client, replicas=request.param, prefixes=prefixes)
+    return redis_session_adapter(redis_client, prefixes=prefixes)
 
 
 @pytest.fixture
-def lucia_database(redis_client: Redis, prefixes: dict[str, str]) -> RawDatabase:
+def lucia_database(redis_client: Any, prefixes: dict[str, str]) -> RawDatabase:
     """Raw access to the session keys only: the adapter has no users or keys."""
     return RawDatabase(session=RedisSessionTable(redis_client, prefixes))

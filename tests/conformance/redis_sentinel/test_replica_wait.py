@@ -1,4 +1,4 @@
-"""``wait_for_replicas``: a write that fewer replicas than asked acknowledged in time raises
+"""``replicated_session_adapter``: a write that fewer replicas than asked acknowledged in time raises
 ``ReplicationTimeoutError`` (it is on the primary); bad values are refused at construction."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import time
 import pytest
 from redis.asyncio import Redis, RedisCluster
 
-from lucia_adapter_redis import ReplicationTimeoutError, redis_session_adapter
+from lucia_adapter_redis import ReplicationTimeoutError, replicated_session_adapter
 from lucia_conformance import RawDatabase
 
 pytestmark = pytest.mark.backend("redis-sentinel")
@@ -22,7 +22,7 @@ def _row(session_id: str) -> dict[str, object]:
 async def test_more_replicas_than_there_are_times_out_each_write(
     redis_client: Redis, prefixes: dict[str, str], lucia_database: RawDatabase
 ) -> None:
-    adapter = redis_session_adapter(redis_client, prefixes=prefixes, wait_for_replicas=2, wait_timeout=0.2)
+    adapter = replicated_session_adapter(redis_client, replicas=2, timeout=0.2, prefixes=prefixes)
     started = time.monotonic()
     with pytest.raises(
         ReplicationTimeoutError, match=r"WAIT: 1 of 2 replicas acknowledged the write within 200 ms"
@@ -45,7 +45,7 @@ async def test_more_replicas_than_there_are_times_out_each_write(
 async def test_one_replica_acknowledges_and_the_writes_return(
     redis_client: Redis, prefixes: dict[str, str]
 ) -> None:
-    adapter = redis_session_adapter(redis_client, prefixes=prefixes, wait_for_replicas=1)
+    adapter = replicated_session_adapter(redis_client, replicas=1, prefixes=prefixes)
     await adapter.set_session(_row("s2"))
     await adapter.update_session("s2", {"country": "fr"})
     assert (await adapter.get_session("s2") or {}).get("country") == "fr"
@@ -55,17 +55,17 @@ async def test_one_replica_acknowledges_and_the_writes_return(
 
 @pytest.mark.parametrize("replicas", [-1, True, "1", 1.5])
 def test_a_bad_replica_count_is_refused(redis_client: Redis, replicas: object) -> None:
-    with pytest.raises(ValueError, match="wait_for_replicas must be a positive int"):
-        redis_session_adapter(redis_client, wait_for_replicas=replicas)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="replicas must be a positive int"):
+        replicated_session_adapter(redis_client, replicas=replicas)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("timeout", [0, -1.0, "1", None])
 def test_a_bad_timeout_is_refused(redis_client: Redis, timeout: object) -> None:
-    with pytest.raises(ValueError, match="wait_timeout must be a positive number of seconds"):
-        redis_session_adapter(redis_client, wait_for_replicas=1, wait_timeout=timeout)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="timeout must be a positive number of seconds"):
+        replicated_session_adapter(redis_client, timeout=timeout)  # type: ignore[arg-type]
 
 
 def test_a_cluster_client_is_refused() -> None:
     cluster = RedisCluster(host="127.0.0.1", port=1)  # not connected: construction only
-    with pytest.raises(ValueError, match="not a RedisCluster"):
-        redis_session_adapter(cluster, wait_for_replicas=1)
+    with pytest.raises(TypeError, match="of one primary"):
+        replicated_session_adapter(cluster)  # type: ignore[arg-type]

@@ -17,8 +17,8 @@ a supervisor would), empty, and the sentinels make it a replica of the new prima
   :data:`RECOVERY_SECONDS`, without being rebuilt;
 - sessions lost: replication is asynchronous, so the sessions whose ``create_session`` returned
   during the stall are missing on the promoted replica (the test shows some are); with
-  ``wait_for_replicas=1`` (Redis ``WAIT`` after each write) none is lost: a write that returned
-  was on the replica, the writes of the stall never returned.
+  ``replicated_session_adapter(client, replicas=1)`` (Redis ``WAIT`` after each write) none is
+  lost: a write that returned was on the replica, the writes of the stall never returned.
 
 The figures (time to recover, writes acknowledged and lost) are printed for each run.
 """
@@ -41,7 +41,7 @@ import redis
 from redis.asyncio import Redis
 from redis.asyncio.sentinel import Sentinel
 
-from lucia_adapter_redis import ReplicationTimeoutError, redis_session_adapter
+from lucia_adapter_redis import ReplicationTimeoutError, redis_session_adapter, replicated_session_adapter
 from lucia_core import LuciaError, Session, lucia
 from tests.backends import sentinel_addresses
 from tests.reliability.conftest import PLAIN_HASHER
@@ -158,7 +158,11 @@ async def test_a_killed_primary_fails_validation_closed_and_the_promoted_replica
     record = Record()
     stopping = False
     async with sqlite_deployment(tmp_path) as users, users.open_adapter() as user_adapter:
-        sessions = redis_session_adapter(client, wait_for_replicas=wait_for_replicas, wait_timeout=0.5)
+        sessions = (
+            replicated_session_adapter(client, replicas=wait_for_replicas, timeout=0.5)
+            if wait_for_replicas
+            else redis_session_adapter(client)
+        )
         auth = lucia(adapter={"user": user_adapter, "session": sessions}, password_hash=PLAIN_HASHER)
         user = await auth.create_user(key=None, attributes={})
         session = await auth.create_session(user_id=user.user_id, attributes={})
