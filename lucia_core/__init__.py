@@ -5,16 +5,25 @@ users with keys, sign in with :meth:`Auth.use_key`, and validate sessions per re
 :meth:`Auth.handle_request`.
 """
 
-from .adapter import Adapter, JoinedAdapter, SessionAdapter, SessionAndUserReader, UserAdapter, join_adapters
+from .adapter import (
+    Adapter,
+    JoinedAdapter,
+    SessionAdapter,
+    SessionAndUserReader,
+    TokenAdapter,
+    UserAdapter,
+    join_adapters,
+)
 from .auth import Auth, lucia
 from .configuration import DEFAULT_SESSION_COOKIE_NAME
 from .cookie import Cookie, CookieAttributes
-from .database import KeyRow, SessionRow, UserRow
+from .database import KeyRow, SessionRow, TokenRow, UserRow
 from .errors import ErrorCode, LuciaError
 from .key import Key
 from .password import MAX_PASSWORD_BYTES, Argon2idHasher, PasswordHasher
 from .request import AuthRequest, RequestContext
 from .session import Session, SessionState
+from .token import Token
 from .user import User
 
 __version__ = "0.1.0"
@@ -40,6 +49,9 @@ __all__ = [
     "SessionAndUserReader",
     "SessionRow",
     "SessionState",
+    "Token",
+    "TokenAdapter",
+    "TokenRow",
     "User",
     "UserAdapter",
     "UserRow",

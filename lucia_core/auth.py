@@ -24,6 +24,7 @@ from .origin import SAFE_METHODS, is_allowed_origin
 from .password import PasswordHasher, PasswordHashing, is_outdated_hash, normalize_password
 from .request import AuthRequest, RequestContext
 from .session import Session, SessionState, new_expirations, session_state
+from .token import OneTimeTokens, Token
 from .user import User
 
 # RFC 6750 b64token: the only shape a bearer credential can have.
@@ -90,6 +91,7 @@ class Auth:
         self._read_session_and_user = getattr(self.adapter, "get_session_and_user", None)
         # Renewals by (session id, the expirations they replace); the latest ones are remembered.
         self._renewals: OrderedDict[tuple[str, int, int], asyncio.Future[tuple[int, int]]] = OrderedDict()
+        self._tokens = OneTimeTokens(self.adapter)
 
     # ----------------------------------------------------------------- transforms
 
@@ -182,12 +184,13 @@ class Auth:
         return await self.get_user(user_id)
 
     async def delete_user(self, user_id: str) -> None:
-        """Delete the user's sessions, then its keys, then the user. Succeeds for unknown ids."""
+        """Delete the user's sessions, keys and tokens, then the user. Succeeds for unknown ids."""
         _require_str("user_id", user_id)
         if not is_plausible_id(user_id):
             return
         await self.adapter.delete_sessions_by_user_id(user_id)
         await self.adapter.delete_keys_by_user_id(user_id)
+        await self._tokens.delete_user_tokens(user_id)
         await self.adapter.delete_user(user_id)
 
     # ----------------------------------------------------------------- keys
@@ -452,6 +455,53 @@ class Auth:
         now = now_ms()
         dead = [row["id"] for row in rows if session_state(row, now) is None]
         await asyncio.gather(*(self.adapter.delete_session(session_id) for session_id in dead))
+
+    # ----------------------------------------------------------------- one-time tokens and codes
+
+    async def create_token(
+        self,
+        *,
+        user_id: str,
+        purpose: str,
+        expires_in: timedelta,
+        attributes: Mapping[str, Any] | None = None,
+    ) -> str:
+        """A new single-use token for the user (a password reset link, say): returns its secret, 40
+        characters of ``[a-z0-9]``; only its SHA-256 is stored. The user's other tokens of that
+        purpose are deleted. AUTH_INVALID_USER_ID for an unknown user."""
+        return await self._tokens.create_token(
+            user_id=user_id, purpose=purpose, expires_in=expires_in, attributes=attributes
+        )
+
+    async def use_token(self, token: str, *, purpose: str) -> Token:
+        """Use a token once: its :class:`Token`. AUTH_INVALID_TOKEN when unknown, used or of another
+        purpose (which leaves it unused); AUTH_EXPIRED_TOKEN when expired (it is deleted)."""
+        return await self._tokens.use_token(token, purpose=purpose)
+
+    async def create_code(
+        self,
+        *,
+        user_id: str,
+        purpose: str,
+        expires_in: timedelta,
+        length: int = 8,
+        attributes: Mapping[str, Any] | None = None,
+    ) -> str:
+        """A new single-use code of ``length`` random digits (6 to 64) for the user, replacing the
+        user's other tokens of that purpose; stored only as a SHA-256 of user id, purpose and code."""
+        return await self._tokens.create_code(
+            user_id=user_id, purpose=purpose, expires_in=expires_in, length=length, attributes=attributes
+        )
+
+    async def use_code(self, *, user_id: str, purpose: str, code: str) -> Token:
+        """Use the user's code once, compared in constant time: its :class:`Token`. A wrong code gives
+        AUTH_INVALID_TOKEN and the 5th wrong one (counted by this Auth) deletes the code; an expired
+        one gives AUTH_EXPIRED_TOKEN. Across processes, throttle it per user."""
+        return await self._tokens.use_code(user_id=user_id, purpose=purpose, code=code)
+
+    async def invalidate_user_tokens(self, user_id: str, purpose: str | None = None) -> None:
+        """Delete the user's tokens and codes (of ``purpose`` only, when given). Succeeds for unknown ids."""
+        await self._tokens.invalidate_user_tokens(user_id, purpose)
 
     # ----------------------------------------------------------------- cookies, headers, requests
 

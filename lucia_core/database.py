@@ -25,3 +25,10 @@ SESSION_COLUMNS = frozenset({"id", "user_id", "active_expires", "idle_expires"})
 
 #: Column names every key row has.
 KEY_COLUMNS = frozenset({"id", "user_id", "hashed_password"})
+
+#: A one-time token row: ``id`` (the SHA-256 hex of the secret, never the secret), ``user_id``,
+#: ``purpose`` and ``expires`` (unix epoch milliseconds, 64-bit ``int``) plus attribute columns.
+TokenRow = dict[str, Any]
+
+#: Column names every token row has; anything else is a token attribute.
+TOKEN_COLUMNS = frozenset({"id", "user_id", "purpose", "expires"})

@@ -15,6 +15,9 @@ ErrorCode = Literal[
     "REQUEST_UNAUTHORIZED",
     "UNKNOWN_ERROR",
     "AUTH_OUTDATED_PASSWORD",
+    "AUTH_INVALID_TOKEN",
+    "AUTH_EXPIRED_TOKEN",
+    "AUTH_TOO_MANY_ATTEMPTS",
 ]
 
 ERROR_CODES: frozenset[str] = frozenset(get_args(ErrorCode))

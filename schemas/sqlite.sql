@@ -19,6 +19,17 @@ CREATE TABLE IF NOT EXISTS user_session (
     idle_expires INTEGER NOT NULL
 );
 
+-- One-time tokens and codes (lucia_core's create_token / create_code): id is the SHA-256 hex of
+-- the secret, never the secret; expires is unix epoch milliseconds. Add attribute columns as needed.
+CREATE TABLE IF NOT EXISTS user_token (
+    id TEXT NOT NULL PRIMARY KEY,
+    user_id TEXT NOT NULL REFERENCES auth_user (id),
+    purpose TEXT NOT NULL,
+    expires INTEGER NOT NULL
+);
+
 CREATE INDEX IF NOT EXISTS user_key_user_id ON user_key (user_id);
 
 CREATE INDEX IF NOT EXISTS user_session_user_id ON user_session (user_id);
+
+CREATE INDEX IF NOT EXISTS user_token_user_id ON user_token (user_id);

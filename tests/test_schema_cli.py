@@ -48,8 +48,8 @@ def test_apply_sqlite_twice(tmp_path: Path) -> None:
     with closing(sqlite3.connect(path)) as db:
         tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         indexes = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
-    assert tables == {"auth_user", "user_key", "user_session"}
-    assert {"user_key_user_id", "user_session_user_id"} <= indexes
+    assert tables == {"auth_user", "user_key", "user_session", "user_token"}
+    assert {"user_key_user_id", "user_session_user_id", "user_token_user_id"} <= indexes
 
 
 def test_apply_rejects_a_bad_url() -> None:

@@ -19,7 +19,7 @@ except ImportError as error:  # pragma: no cover - exercised in a test with aios
         'lucia_adapter_sqlite needs aiosqlite; install it with: pip install "lucia-core[sqlite]"'
     ) from error
 
-from lucia_core.database import KeyRow, SessionRow, UserRow
+from lucia_core.database import KeyRow, SessionRow, TokenRow, UserRow
 from lucia_core.errors import LuciaError
 
 #: Lucia v2's default table names.
@@ -27,6 +27,7 @@ DEFAULT_TABLES: Mapping[str, str] = {
     "user": "auth_user",
     "key": "user_key",
     "session": "user_session",
+    "token": "user_token",
 }
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -111,7 +112,9 @@ class SQLiteAdapter:
         if tables is not None:
             unknown = set(tables) - set(DEFAULT_TABLES)
             if unknown:
-                raise ValueError(f"unknown table keys {sorted(unknown)}: use 'user', 'key' and 'session'")
+                raise ValueError(
+                    f"unknown table keys {sorted(unknown)}: use 'user', 'key', 'session' and 'token'"
+                )
             names.update(tables)
         self._connection = connection
         self._user = _quote(names["user"], "table")
@@ -120,6 +123,8 @@ class SQLiteAdapter:
         self._user_name = names["user"]
         self._key_name = names["key"]
         self._session_name = names["session"]
+        self._token = _quote(names["token"], "table")
+        self._token_name = names["token"]
         self._foreign_keys_on = False
 
     def __repr__(self) -> str:
@@ -318,6 +323,48 @@ class SQLiteAdapter:
         """Delete every session of the user."""
         await self._delete(self._session, "user_id", user_id)
 
+    # TokenAdapter
+
+    async def get_token(self, token_id: str) -> TokenRow | None:
+        """Return the token row with this id, with every attribute column, or None."""
+        return await self._get_one(self._token, self._token_name, token_id)
+
+    async def get_tokens_by_user_id(self, user_id: str) -> list[TokenRow]:
+        """Return every token of the user (an empty list if none)."""
+        return await self._select_rows(self._token, self._token_name, "user_id", user_id)
+
+    async def set_token(self, token: TokenRow) -> None:
+        """Store the token; raises LuciaError("AUTH_INVALID_USER_ID") for a missing user."""
+        sql, parameters = _insert_sql(self._token, token)
+        async with self._write() as connection:
+            try:
+                await connection.execute(sql, parameters)
+            except sqlite3.IntegrityError as error:
+                if _violation(error, self._token_name) == "foreign key":
+                    raise LuciaError("AUTH_INVALID_USER_ID") from error
+                raise
+
+    async def consume_token(self, token_id: str) -> TokenRow | None:
+        """Delete the token and return its row (``DELETE ... RETURNING``, one statement), or None."""
+        async with self._write() as connection:
+            names, rows = await _fetch_all(
+                connection,
+                f"DELETE FROM {self._token} WHERE id = ? RETURNING *",  # noqa: S608 - quoted name
+                (token_id,),
+            )
+        return dict(zip(names, rows[0], strict=True)) if rows else None
+
+    async def delete_tokens_by_user_id(self, user_id: str, purpose: str | None = None) -> None:
+        """Delete every token of the user, or those of ``purpose`` only."""
+        if purpose is None:
+            await self._delete(self._token, "user_id", user_id)
+            return
+        async with self._write() as connection:
+            await connection.execute(
+                f"DELETE FROM {self._token} WHERE user_id = ? AND purpose = ?",  # noqa: S608
+                (user_id, purpose),
+            )
+
     # SessionAndUserReader
 
     async def get_session_and_user(self, session_id: str) -> tuple[SessionRow, UserRow] | tuple[None, None]:
@@ -347,9 +394,9 @@ def sqlite_adapter(
 ) -> SQLiteAdapter:
     """Create a :class:`SQLiteAdapter` over an open aiosqlite connection.
 
-    ``tables`` may rename any of the tables ``{"user": ..., "key": ..., "session": ...}``
-    (defaults ``auth_user``, ``user_key``, ``user_session``). Raises ValueError for an unknown key
-    or a name that is not a plain identifier (letters, digits, underscores); names are always
-    quoted in SQL, and every value is passed as a parameter.
+    ``tables`` may rename any of the tables ``{"user": ..., "key": ..., "session": ...,
+    "token": ...}`` (defaults ``auth_user``, ``user_key``, ``user_session``, ``user_token``).
+    Raises ValueError for an unknown key or a name that is not a plain identifier (letters,
+    digits, underscores); names are always quoted in SQL, and every value is a parameter.
     """
     return SQLiteAdapter(connection, tables=tables)

@@ -30,7 +30,7 @@ class RawTable(Protocol):
         ...
 
     async def clear(self) -> None:
-        """Delete every row. The suite clears sessions, then keys, then users."""
+        """Delete every row. The suite clears tokens, sessions, then keys, then users."""
         ...
 
 
@@ -40,8 +40,10 @@ class RawDatabase:
 
     A table the adapter does not use is None: a session-only adapter (Redis) gives only
     ``session``, and ``user`` too if its sessions' users live somewhere the test can write.
+    ``token`` is the one-time token table, for an adapter that implements ``TokenAdapter``.
     """
 
     user: RawTable | None = None
     key: RawTable | None = None
     session: RawTable | None = None
+    token: RawTable | None = None

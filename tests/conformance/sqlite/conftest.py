@@ -7,7 +7,7 @@ then run, from this folder::
     pytest --pyargs lucia_conformance --rootdir=.
 
 Each test gets a fresh SQLite file with Lucia's tables (``schemas/sqlite.sql``) plus the columns
-the suite expects: ``auth_user.username`` (UNIQUE) and ``user_session.country``.
+the suite expects: ``auth_user.username`` (UNIQUE), ``user_session.country`` and ``user_token.email``.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ TEST_COLUMNS = """
 ALTER TABLE auth_user ADD COLUMN username TEXT;
 CREATE UNIQUE INDEX auth_user_username ON auth_user (username);
 ALTER TABLE user_session ADD COLUMN country TEXT;
+ALTER TABLE user_token ADD COLUMN email TEXT;
 """
 
 
@@ -88,4 +89,5 @@ async def lucia_database(database_path: Path) -> AsyncIterator[RawDatabase]:
             user=SQLiteTable(connection, "auth_user"),
             key=SQLiteTable(connection, "user_key"),
             session=SQLiteTable(connection, "user_session"),
+            token=SQLiteTable(connection, "user_token"),
         )
