@@ -90,7 +90,8 @@ async def post(
 
 
 async def sign_up(client: httpx.AsyncClient, username: str, password: str = PASSWORD) -> httpx.Response:
-    return await post(client, "/signup", {"username": username, "password": password})
+    email = f"{username}@example.com"
+    return await post(client, "/signup", {"username": username, "email": email, "password": password})
 
 
 async def log_in(client: httpx.AsyncClient, username: str, password: str = PASSWORD) -> httpx.Response:

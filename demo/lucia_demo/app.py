@@ -32,14 +32,18 @@ from lucia_core.middleware.frameworks.fastapi import (
 )
 from lucia_core.middleware.frameworks.starlette import get_auth_request
 
+from . import development, password_reset, verification
 from .authentication import USERNAME_PROVIDER, create_auth
 from .forms import (
     could_be_credentials,
+    email_problem,
     normalize_username,
     password_problem,
     username_problem,
 )
+from .mail import Mail
 from .presentation import describe_user_agent, format_datetime, from_unix_ms, relative_time
+from .site import Site, Throttle
 from .storage import Storage
 
 HERE = Path(__file__).parent
@@ -56,6 +60,10 @@ NOTICES: Mapping[str, str] = {
     "sign-in-required": "Log in to continue.",
     "password-changed": "Password changed. Every other session was signed out.",
     "others-signed-out": "Every other session was signed out.",
+    "email-verified": "Your email address is verified.",
+    "verification-sent": "A new code and link are on their way to your address.",
+    "reset-sent": "If that account exists, a link to set a new password is on its way to its email address.",
+    "password-reset": "Password set. Every other session was signed out, and this browser is signed in.",
 }
 
 # Headers on every response: no framing, forms only to this site, no referrer to other sites.
@@ -81,19 +89,31 @@ def now_ms() -> int:
     return int(time.time() * 1000)
 
 
-def create_app(storage: Storage, *, env: str = "DEV", password_hash: PasswordHasher | None = None) -> FastAPI:
+def create_app(
+    storage: Storage,
+    *,
+    env: str = "DEV",
+    password_hash: PasswordHasher | None = None,
+    mail: Mail | None = None,
+    public_url: str | None = None,
+    throttle: Throttle | None = None,
+) -> FastAPI:
     """The demo application over an open :class:`Storage` (the caller closes it).
 
     ``env`` and ``password_hash`` are passed to Lucia (see :func:`create_auth`). The ``Auth`` is
-    ``app.state.auth``.
+    ``app.state.auth``; ``app.state.mail`` is ``mail`` (default: a development mailbox, which
+    the caller closes with ``await app.state.mail.aclose()``). Links in mail point to
+    ``public_url``; ``throttle`` limits sign-in and code attempts.
     """
     auth = create_auth(storage.adapter, env=env, password_hash=password_hash)
+    mail = mail or Mail(env=env)
     templates = Jinja2Templates(directory=HERE / "templates")
     templates.env.filters["datetime"] = format_datetime
     templates.env.filters["relative"] = relative_time
 
     app = FastAPI(title="lucia-core demo", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.auth = auth
+    app.state.mail = mail
     app.add_middleware(LuciaMiddleware)
     app.add_middleware(BaseHTTPMiddleware, dispatch=_add_security_headers)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
@@ -152,6 +172,24 @@ def create_app(storage: Storage, *, env: str = "DEV", password_hash: PasswordHas
         )
         auth_request.set_session(session)
 
+    site = Site(
+        auth=auth,
+        mail=mail,
+        render=render,
+        redirect=redirect,
+        current_session=session_dependency(auth, bearer=False),
+        signed_in=signed_in,
+        same_origin=same_origin,
+        auth_request=auth_request_dependency(auth),
+        start_session=start_session,
+        end_previous_session=end_previous_session,
+        env=env,
+        public_url=public_url,
+        throttle=throttle,
+    )
+    for module in (verification, password_reset, development):
+        app.include_router(module.routes(site))
+
     @app.exception_handler(CrossSiteRequest)
     async def refuse_cross_site(request: Request, error: CrossSiteRequest) -> Response:
         return render(request, "refused.html", None, status_code=403)
@@ -168,20 +206,22 @@ def create_app(storage: Storage, *, env: str = "DEV", password_hash: PasswordHas
     async def signup_page(request: Request, session: CurrentSession) -> Response:
         if session is not None:
             return redirect("/profile")
-        return render(request, "signup.html", None, errors={}, username="")
+        return render(request, "signup.html", None, errors={}, username="", email="")
 
     @app.post("/signup", dependencies=checked)
     async def signup(
         request: Request,
         auth_request: Authentication,
         username: Annotated[str, Form()] = "",
+        email: Annotated[str, Form()] = "",
         password: Annotated[str, Form()] = "",
     ) -> Response:
-        username = normalize_username(username)
+        username, email = normalize_username(username), email.strip()
         errors = {
             field: problem
             for field, problem in (
                 ("username", username_problem(username)),
+                ("email", email_problem(email)),
                 ("password", password_problem(password)),
             )
             if problem is not None
@@ -189,7 +229,8 @@ def create_app(storage: Storage, *, env: str = "DEV", password_hash: PasswordHas
         if not errors:
             key = {"provider_id": USERNAME_PROVIDER, "provider_user_id": username, "password": password}
             try:
-                user = await auth.create_user(key=key, attributes={"username": username})
+                attributes = {"username": username, "email": email, "email_verified": 0}
+                user = await auth.create_user(key=key, attributes=attributes)
             except LuciaError as error:
                 if error.code != "AUTH_DUPLICATE_KEY_ID":
                     raise
@@ -202,8 +243,11 @@ def create_app(storage: Storage, *, env: str = "DEV", password_hash: PasswordHas
             else:
                 await end_previous_session(auth_request)
                 await start_session(request, auth_request, user.user_id)
+                await verification.send_verification(site, request, user.user_id, email)
                 return redirect("/profile?notice=welcome")
-        return render(request, "signup.html", None, status_code=400, errors=errors, username=username)
+        return render(
+            request, "signup.html", None, status_code=400, errors=errors, username=username, email=email
+        )
 
     @app.get("/login")
     async def login_page(request: Request, session: CurrentSession) -> Response:

@@ -31,7 +31,11 @@ from lucia_core import Adapter, SessionAdapter, join_adapters
 DEFAULT_DATABASE_URL = "sqlite:///lucia-demo.sqlite3"
 
 #: Attribute columns the demo adds: name -> (SQLite, PostgreSQL, MySQL) type.
-USER_COLUMNS = {"username": ("TEXT", "TEXT", "VARCHAR(255)")}
+USER_COLUMNS = {
+    "username": ("TEXT", "TEXT", "VARCHAR(255)"),
+    "email": ("TEXT", "TEXT", "VARCHAR(255)"),
+    "email_verified": ("INTEGER", "INTEGER", "INTEGER"),
+}
 SESSION_COLUMNS = {
     "user_agent": ("TEXT", "TEXT", "VARCHAR(255)"),
     "created_at": ("INTEGER", "BIGINT", "BIGINT"),
