@@ -4,7 +4,7 @@
 
     python -m benchmarks [--quick | --full] [--scenario NAME ...] [--backend NAME ...] [--out DIR]
 
-Scenarios: validate, operations, scale, login, peers (default: all). Backends: sqlite, postgres,
+Scenarios: validate, operations, scale, login, peers, throttle (default: all). Backends: sqlite, postgres,
 mysql (MariaDB), mongodb (FerretDB in .ci/run), redis (Redis sessions, PostgreSQL users); default:
 all. Server URLs come from LUCIA_POSTGRES_URL, LUCIA_MYSQL_URL, LUCIA_MONGODB_URL and
 LUCIA_REDIS_URL (``eval "$(bash scripts/backends.sh env)"``). ``--quick`` (the default) runs
@@ -36,6 +36,7 @@ from . import (
     scenario_operations,
     scenario_peers,
     scenario_scale,
+    scenario_throttle,
     scenario_validate,
 )
 from .backend import Backend
@@ -46,7 +47,7 @@ from .backend_redis import RedisBackend
 from .backend_sqlite import SQLiteBackend
 from .settings import PROFILES, Settings
 
-SCENARIOS = ("validate", "operations", "scale", "login", "peers")
+SCENARIOS = ("validate", "operations", "scale", "login", "peers", "throttle")
 BACKENDS = ("sqlite", "postgres", "mysql", "mongodb", "redis")
 #: The environment variables each backend needs.
 URLS = {
@@ -91,6 +92,7 @@ class Run:
             "scale": [],
             "login": {"hasher": None, "runs": []},
             "peers": None,
+            "throttle": [],
             "errors": [],
         }
         self.timings: dict[str, float] = {}
@@ -138,6 +140,9 @@ class Run:
                 )
                 if record:
                     self.results["login"]["runs"].append(record)
+            if "throttle" in self.scenarios:
+                records = await self._step("throttle", name, scenario_throttle.run(backend, self.settings))
+                self.results["throttle"] += records or []
             if "peers" in self.scenarios and isinstance(backend, PostgresBackend):
                 self.results["peers"] = await self._step(
                     "peers", name, scenario_peers.run(backend, self.settings)
@@ -224,6 +229,7 @@ def main(argv: list[str] | None = None) -> int:
     run = Run(PROFILES[args.mode], args.scenario, args.backend)
     results = asyncio.run(run.run())
     print(report.text_tables(results))
+    print(scenario_throttle.markdown(results["throttle"]))
     report.write_json(results, args.out / "results.json")
     written = plots.plot_all(results, args.out)
     if args.docs is not None:

@@ -52,3 +52,7 @@ def test_readme_names_the_two_commands_ci_runs() -> None:
     assert "./dev test" in commands
     assert "./dev quickstart" in README
     assert "./dev test" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_login_throttling_in_readme_is_examples_login_throttling() -> None:
+    assert (ROOT / "examples" / "login_throttling.py").read_text() in python_blocks()

@@ -34,3 +34,15 @@ def lucia_adapter() -> object:
 def lucia_database() -> object:
     """Stand-in: override it with a lucia_conformance.RawDatabase over the adapter's tables."""
     pytest.fail("lucia_conformance: " + _DIRECTIONS.format(name="lucia_database"), pytrace=False)
+
+
+@pytest.fixture
+def lucia_throttle_store() -> object:
+    """Stand-in: override it with the throttle store under test (``lucia_throttle_conformance``)."""
+    pytest.fail(
+        "lucia_throttle_conformance: "
+        + _DIRECTIONS.format(name="lucia_throttle_store").replace(
+            "--pyargs lucia_conformance", "--pyargs lucia_throttle_conformance"
+        ),
+        pytrace=False,
+    )
