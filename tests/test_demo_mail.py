@@ -8,6 +8,7 @@ import asyncio
 import html
 import re
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 import pytest
 
@@ -21,6 +22,7 @@ from lucia_demo.password_reset import BROKEN_LINK
 from lucia_demo.verification import WRONG_CODE
 
 from lucia_core import Auth
+from lucia_core.throttling import Throttle, memory_store
 
 from .test_demo import (
     FAST_HASHER,
@@ -46,8 +48,21 @@ async def storage(tmp_path: object) -> AsyncIterator[Storage]:
     await opened.aclose()
 
 
+def quick_throttle() -> Throttle:
+    """A throttle whose back-off (1 ms) does not slow these tests; the demo's own is tested below."""
+    return Throttle(store=memory_store(), base_delay=timedelta(milliseconds=1), secure=False)
+
+
 @pytest.fixture
 async def app(storage: Storage) -> AsyncIterator[FastAPI]:
+    application = create_app(storage, password_hash=FAST_HASHER, throttle=quick_throttle())
+    yield application
+    await application.state.mail.aclose()
+
+
+@pytest.fixture
+async def throttled_app(storage: Storage) -> AsyncIterator[FastAPI]:
+    """The demo with its default throttle (back-off from 1 second)."""
     application = create_app(storage, password_hash=FAST_HASHER)
     yield application
     await application.state.mail.aclose()
@@ -269,3 +284,38 @@ def test_mail_settings_come_from_the_environment() -> None:
         MailSettings.from_environment({"LUCIA_DEMO_SMTP_PORT": "smtp"})
     with pytest.raises(ValueError, match="LUCIA_DEMO_SMTP_HOST"):
         Mail(MailSettings(), env="PROD")
+
+
+async def test_code_entry_is_throttled_per_user(throttled_app: FastAPI) -> None:
+    app = throttled_app
+    async with client_for(app) as client:
+        await sign_up(client, "tony_h")
+        code = CODE.search((await next_mail(app, 1)).text)
+        assert code
+        wrong = await post(client, "/verify-email", {"code": f"{(int(code.group(1)) + 1) % 10**8:08d}"})
+        assert wrong.status_code == 400
+        limited = await post(client, "/verify-email", {"code": code.group(1)})
+        assert limited.status_code == 429
+        assert error_text(limited, "error") == ["Too many attempts, try again in 1 second."]
+        await asyncio.sleep(1.1)
+        assert (await post(client, "/verify-email", {"code": code.group(1)})).status_code == 303
+
+
+async def test_wrong_passwords_in_a_row_are_throttled_but_not_for_a_browser_that_signed_in_before(
+    throttled_app: FastAPI,
+) -> None:
+    app = throttled_app
+    async with client_for(app) as known, client_for(app) as attacker:
+        await sign_up(known, "niklaus_w")
+        assert "device_cookie" in known.cookies
+        answers = [await log_in(attacker, "niklaus_w", f"guess number {n}") for n in range(10)]
+        statuses = [answer.status_code for answer in answers]
+        assert statuses[0] == 400
+        assert statuses.count(429) >= 5, statuses
+        assert re.fullmatch(
+            r"Too many attempts, try again in \d+ seconds?\.", error_text(answers[-1], "error")[0]
+        )
+        assert (await log_in(attacker, "niklaus_w", PASSWORD)).status_code == 429
+        await post(known, "/logout")
+        signed_in = await log_in(known, "niklaus_w", PASSWORD)
+        assert signed_in.headers["location"] == "/profile?notice=signed-in"

@@ -31,6 +31,7 @@ from lucia_core.middleware.frameworks.fastapi import (
     session_dependency,
 )
 from lucia_core.middleware.frameworks.starlette import get_auth_request
+from lucia_core.throttling import Throttle
 
 from . import development, password_reset, verification
 from .authentication import USERNAME_PROVIDER, create_auth
@@ -43,7 +44,8 @@ from .forms import (
 )
 from .mail import Mail
 from .presentation import describe_user_agent, format_datetime, from_unix_ms, relative_time
-from .site import Site, Throttle
+from .sign_in_limits import SignInLimits, default_throttle
+from .site import Site
 from .storage import Storage
 
 HERE = Path(__file__).parent
@@ -103,10 +105,11 @@ def create_app(
     ``env`` and ``password_hash`` are passed to Lucia (see :func:`create_auth`). The ``Auth`` is
     ``app.state.auth``; ``app.state.mail`` is ``mail`` (default: a development mailbox, which
     the caller closes with ``await app.state.mail.aclose()``). Links in mail point to
-    ``public_url``; ``throttle`` limits sign-in and code attempts.
+    ``public_url``; ``throttle`` limits sign-in and code attempts (default: one in memory).
     """
     auth = create_auth(storage.adapter, env=env, password_hash=password_hash)
     mail = mail or Mail(env=env)
+    limits = SignInLimits(auth, throttle or default_throttle(env))
     templates = Jinja2Templates(directory=HERE / "templates")
     templates.env.filters["datetime"] = format_datetime
     templates.env.filters["relative"] = relative_time
@@ -185,7 +188,7 @@ def create_app(
         end_previous_session=end_previous_session,
         env=env,
         public_url=public_url,
-        throttle=throttle,
+        limits=limits,
     )
     for module in (verification, password_reset, development):
         app.include_router(module.routes(site))
@@ -244,7 +247,10 @@ def create_app(
                 await end_previous_session(auth_request)
                 await start_session(request, auth_request, user.user_id)
                 await verification.send_verification(site, request, user.user_id, email)
-                return redirect("/profile?notice=welcome")
+                response = redirect("/profile?notice=welcome")
+                device = await limits.succeeded(request, username, user.user_id)
+                response.headers.append("set-cookie", device.serialize())
+                return response
         return render(
             request, "signup.html", None, status_code=400, errors=errors, username=username, email=email
         )
@@ -264,6 +270,9 @@ def create_app(
     ) -> Response:
         username = normalize_username(username)
         error = INCORRECT_CREDENTIALS
+        limited = await limits.check_sign_in(request, username)
+        if limited is not None:
+            return render(request, "login.html", None, status_code=429, error=limited, username=username)
         if could_be_credentials(username, password):
             try:
                 key = await auth.use_key(USERNAME_PROVIDER, username, password)
@@ -275,7 +284,11 @@ def create_app(
             else:
                 await end_previous_session(auth_request)
                 await start_session(request, auth_request, key.user_id)
-                return redirect("/profile?notice=signed-in")
+                response = redirect("/profile?notice=signed-in")
+                device = await limits.succeeded(request, username, key.user_id)
+                response.headers.append("set-cookie", device.serialize())
+                return response
+        await limits.failed_sign_in(request, username)
         return render(request, "login.html", None, status_code=400, error=error, username=username)
 
     @app.post("/logout", dependencies=checked)

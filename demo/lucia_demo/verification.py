@@ -60,8 +60,8 @@ def routes(site: Site) -> APIRouter:
 
     @router.post("/verify-email", dependencies=checked)
     async def verify_code(request: Request, session: SignedIn, code: Annotated[str, Form()] = "") -> Response:
-        user_id = session.user.user_id
-        limited = await site.check_throttle(f"verify-code:{user_id}")
+        user_id, limits = session.user.user_id, site.limits
+        limited = await limits.check_code(user_id) if limits else None
         if limited is not None:
             return site.render(request, "verify_email.html", session, status_code=429, error=limited)
         try:
@@ -69,9 +69,11 @@ def routes(site: Site) -> APIRouter:
         except LuciaError as error:
             if error.code not in ("AUTH_INVALID_TOKEN", "AUTH_EXPIRED_TOKEN"):
                 raise
-            await site.fail_throttle(f"verify-code:{user_id}")
+            if limits:
+                await limits.code_result(user_id, right=False)
             return site.render(request, "verify_email.html", session, status_code=400, error=WRONG_CODE)
-        await site.reset_throttle(f"verify-code:{user_id}")
+        if limits:
+            await limits.code_result(user_id, right=True)
         await mark_verified(site, user_id)
         return site.redirect("/profile?notice=email-verified")
 
