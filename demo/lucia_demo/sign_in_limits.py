@@ -1,6 +1,10 @@
-"""How the demo throttles guessing: sign-in per username and per IP address (with Lucia's device
-cookies, so that a browser that signed in before is not locked out by someone else's failures),
-and verification codes per user. One process: a memory store; several: ``redis_store``.
+"""How the demo throttles guessing: sign-in per username, with Lucia's device cookies (so that a
+browser that signed in before is not locked out by someone else's failures), and verification
+codes per user. One process: a memory store; several would share a ``redis_store``.
+
+The demo does not add the client's address as a key: every browser of its tests comes from
+127.0.0.1, and one shared address would lock them all out together. A public site adds
+``ip_key(client_ip(request))`` to the sign-in keys (``examples/login_throttling.py``).
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ from datetime import timedelta
 from fastapi import Request
 
 from lucia_core import Auth, Cookie, LuciaError
-from lucia_core.throttling import Throttle, TooManyAttempts, client_ip, ip_key, memory_store
+from lucia_core.throttling import Throttle, TooManyAttempts, memory_store
 
 from .authentication import USERNAME_PROVIDER
 
@@ -40,8 +44,7 @@ class SignInLimits:
 
     @staticmethod
     def _keys(request: Request, username: str) -> tuple[str, ...]:
-        address = client_ip(request)  # the connection's peer: the demo trusts no proxy header
-        return (f"username:{username}", ip_key(address)) if address else (f"username:{username}",)
+        return (f"username:{username}",)
 
     async def check_sign_in(self, request: Request, username: str) -> str | None:
         """None when this sign-in attempt may go ahead, else the message to show."""
@@ -61,10 +64,8 @@ class SignInLimits:
         await self.throttle.fail(*self._keys(request, username))
 
     async def succeeded(self, request: Request, username: str, user_id: str) -> Cookie:
-        """Clear the username's record, keep the address's, and return this browser's new device cookie."""
-        keys = self._keys(request, username)
-        await self.throttle.reset(keys[0])
-        await self.throttle.release(*keys[1:])
+        """Clear the username's record and return this browser's new device cookie."""
+        await self.throttle.reset(*self._keys(request, username))
         return await self.throttle.device_cookie(user_id)
 
     async def check_code(self, user_id: str) -> str | None:
