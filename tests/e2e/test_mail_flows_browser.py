@@ -56,7 +56,9 @@ def latest_mail(page: Page, demo_url: str, address: str, subject: str) -> str:
 
 
 def test_sign_up_then_verify_the_address_with_the_mailed_code(
-    demo_url: str, new_page: NewPage, shots: Screenshots  # noqa: F811 - the imported fixtures
+    demo_url: str,
+    new_page: NewPage,
+    shots: Screenshots,  # noqa: F811 - the imported fixtures
 ) -> None:
     page = new_page()
     username = unique_username("ada")
@@ -89,7 +91,9 @@ def test_sign_up_then_verify_the_address_with_the_mailed_code(
 
 
 def test_forgot_password_follow_the_mailed_link_and_old_sessions_are_gone(
-    demo_url: str, new_page: NewPage, shots: Screenshots  # noqa: F811 - the imported fixtures
+    demo_url: str,
+    new_page: NewPage,
+    shots: Screenshots,  # noqa: F811 - the imported fixtures
 ) -> None:
     first, second, third = new_page(), new_page(), new_page()
     username = unique_username("grace")
@@ -133,7 +137,9 @@ def test_forgot_password_follow_the_mailed_link_and_old_sessions_are_gone(
 
 
 def test_ten_wrong_passwords_are_throttled_but_a_browser_that_signed_in_before_is_not(
-    demo_url: str, new_page: NewPage, shots: Screenshots  # noqa: F811 - the imported fixtures
+    demo_url: str,
+    new_page: NewPage,
+    shots: Screenshots,  # noqa: F811 - the imported fixtures
 ) -> None:
     known, attacker = new_page(), new_page()
     username = unique_username("linus")
