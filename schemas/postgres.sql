@@ -20,6 +20,15 @@ CREATE TABLE IF NOT EXISTS "user_session" (
     idle_expires BIGINT NOT NULL
 );
 
+CREATE TABLE IF NOT EXISTS "user_token" (
+    id TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL REFERENCES "auth_user" (id),
+    purpose TEXT NOT NULL,
+    expires BIGINT NOT NULL
+);
+
 CREATE INDEX IF NOT EXISTS "user_key_user_id_idx" ON "user_key" (user_id);
 
 CREATE INDEX IF NOT EXISTS "user_session_user_id_idx" ON "user_session" (user_id);
+
+CREATE INDEX IF NOT EXISTS "user_token_user_id_idx" ON "user_token" (user_id);

@@ -78,8 +78,8 @@ async def test_apply_postgres_twice_in_a_fresh_database() -> None:
             for r in await conn.fetch("SELECT indexname FROM pg_indexes WHERE schemaname='public'")
         }
         await conn.close()
-        assert tables == {"auth_user", "user_key", "user_session"}
-        assert {"user_key_user_id_idx", "user_session_user_id_idx"} <= indexes
+        assert tables == {"auth_user", "user_key", "user_session", "user_token"}
+        assert {"user_key_user_id_idx", "user_session_user_id_idx", "user_token_user_id_idx"} <= indexes
     finally:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.close()

@@ -16,7 +16,7 @@ except ImportError as error:  # pragma: no cover - exercised in a test with pymo
         'lucia_adapter_mongodb needs pymongo; install it with: pip install "lucia-core[mongodb]"'
     ) from error
 
-from lucia_core.database import KeyRow, SessionRow, UserRow
+from lucia_core.database import KeyRow, SessionRow, TokenRow, UserRow
 from lucia_core.errors import LuciaError
 
 #: Lucia v2's default collection names.
@@ -24,11 +24,17 @@ DEFAULT_COLLECTIONS: Mapping[str, str] = {
     "user": "auth_user",
     "key": "user_key",
     "session": "user_session",
+    "token": "user_token",
 }
 
 #: The secondary indexes each collection needs (``_id`` is unique and indexed already), as
 #: ``schemas/mongodb.json`` lists them; :func:`create_indexes` creates them.
-INDEXES: Mapping[str, tuple[str, ...]] = {"user": (), "key": ("user_id",), "session": ("user_id",)}
+INDEXES: Mapping[str, tuple[str, ...]] = {
+    "user": (),
+    "key": ("user_id",),
+    "session": ("user_id",),
+    "token": ("user_id",),
+}
 
 # MongoDB's rules for collection names: no "$", no NUL, not empty, not in the "system." namespace.
 _COLLECTION_NAME = re.compile(r"[A-Za-z_][^$\x00]*")
@@ -73,7 +79,9 @@ def _collection_names(collections: Mapping[str, str] | None = None) -> dict[str,
     if collections is not None:
         unknown = set(collections) - set(DEFAULT_COLLECTIONS)
         if unknown:
-            raise ValueError(f"unknown collection keys {sorted(unknown)}: use 'user', 'key' and 'session'")
+            raise ValueError(
+                f"unknown collection keys {sorted(unknown)}: use 'user', 'key', 'session' and 'token'"
+            )
         names.update(collections)
     for kind, name in names.items():
         if not isinstance(name, str) or not _COLLECTION_NAME.fullmatch(name) or name.startswith("system."):
@@ -181,6 +189,7 @@ class MongoDBAdapter:
         self._users: Any = database[names["user"]]
         self._keys: Any = database[names["key"]]
         self._sessions: Any = database[names["session"]]
+        self._tokens: Any = database[names["token"]]
         self._features: ServerFeatures | None = None
 
     def __repr__(self) -> str:
@@ -333,6 +342,42 @@ class MongoDBAdapter:
         """Delete every session of the user."""
         await self._sessions.delete_many({"user_id": _id(user_id, "user_id")})
 
+    # TokenAdapter
+
+    async def get_token(self, token_id: str) -> TokenRow | None:
+        """Return the token row with this id, with every attribute, or None."""
+        document = await self._tokens.find_one({"_id": _id(token_id)})
+        return None if document is None else _row(document)
+
+    async def get_tokens_by_user_id(self, user_id: str) -> list[TokenRow]:
+        """Return every token of the user (an empty list if none)."""
+        cursor = self._tokens.find({"user_id": _id(user_id, "user_id")})
+        return [_row(document) for document in await _to_list(cursor)]
+
+    async def set_token(self, token: TokenRow) -> None:
+        """Store the token (``expires`` as int64); the user is not checked."""
+        await self._tokens.insert_one(_document(token, with_user=True))
+
+    async def consume_token(self, token_id: str) -> TokenRow | None:
+        """Read the token, then delete it: the caller whose ``delete_one`` removed it gets the row.
+
+        Not ``find_one_and_delete``: FerretDB's is not atomic (6 or 7 of 20 concurrent callers got
+        the same document). The server's ``deleted_count`` decides, so exactly one caller wins;
+        tokens are never updated, so the document read is the one deleted.
+        """
+        document = await self._tokens.find_one({"_id": _id(token_id)})
+        if document is None:
+            return None
+        deleted = await self._tokens.delete_one({"_id": token_id})
+        return _row(document) if deleted.deleted_count == 1 else None
+
+    async def delete_tokens_by_user_id(self, user_id: str, purpose: str | None = None) -> None:
+        """Delete every token of the user, or those of ``purpose`` only."""
+        query: dict[str, Any] = {"user_id": _id(user_id, "user_id")}
+        if purpose is not None:
+            query["purpose"] = _id(purpose, "purpose")
+        await self._tokens.delete_many(query)
+
     # SessionAndUserReader
 
     async def get_session_and_user(self, session_id: str) -> tuple[SessionRow, UserRow] | tuple[None, None]:
@@ -377,15 +422,16 @@ def mongodb_adapter(
 ) -> MongoDBAdapter:
     """Create a :class:`MongoDBAdapter` over a pymongo ``AsyncDatabase`` or a Motor database.
 
-    ``collections`` may rename any of the collections ``{"user": ..., "key": ..., "session": ...}``
-    (defaults ``auth_user``, ``user_key``, ``user_session``). Raises ValueError for an unknown key
-    or a name MongoDB does not allow. Apply the indexes once with :func:`create_indexes`.
+    ``collections`` may rename any of the collections ``{"user": ..., "key": ..., "session": ...,
+    "token": ...}`` (defaults ``auth_user``, ``user_key``, ``user_session``, ``user_token``).
+    Raises ValueError for an unknown key or a name MongoDB does not allow. Apply the indexes once
+    with :func:`create_indexes`.
     """
     return MongoDBAdapter(database, collections=collections)
 
 
 async def create_indexes(database: MongoDatabase, *, collections: Mapping[str, str] | None = None) -> None:
-    """Create the indexes of ``schemas/mongodb.json`` (``user_id`` on keys and sessions).
+    """Create the indexes of ``schemas/mongodb.json`` (``user_id`` on keys, sessions and tokens).
 
     Idempotent: an index that exists already is left as it is. Unique indexes on user attributes
     (a username, an email) are the application's to add.

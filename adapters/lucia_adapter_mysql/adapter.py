@@ -16,7 +16,7 @@ except ImportError as error:  # pragma: no cover - exercised in a test with aiom
         'lucia_adapter_mysql needs aiomysql; install it with: pip install "lucia-core[mysql]"'
     ) from error
 
-from lucia_core.database import KeyRow, SessionRow, UserRow
+from lucia_core.database import KeyRow, SessionRow, TokenRow, UserRow
 from lucia_core.errors import LuciaError
 
 #: Lucia v2's default table names.
@@ -24,6 +24,7 @@ DEFAULT_TABLES: Mapping[str, str] = {
     "user": "auth_user",
     "key": "user_key",
     "session": "user_session",
+    "token": "user_token",
 }
 
 # MySQL identifiers are at most 64 characters; we accept only plain ones and always backtick them.
@@ -65,6 +66,11 @@ _SCHEMA = (
     "  `active_expires` BIGINT UNSIGNED NOT NULL,\n  `idle_expires` BIGINT UNSIGNED NOT NULL,\n"
     "  PRIMARY KEY (`id`),\n  KEY `user_id` (`user_id`),\n"
     "  FOREIGN KEY (`user_id`) REFERENCES {user} (`id`)\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4",
+    f"CREATE TABLE IF NOT EXISTS {{token}} (\n  `id` {_ID},\n  `user_id` {_ID},\n"
+    "  `purpose` VARCHAR(255) CHARACTER SET utf8mb4 COLLATE /*M!100202 utf8mb4_nopad_bin */"
+    " /*!80017 utf8mb4_0900_bin */ NOT NULL,\n  `expires` BIGINT UNSIGNED NOT NULL,\n"
+    "  PRIMARY KEY (`id`),\n  KEY `user_id` (`user_id`),\n"
+    "  FOREIGN KEY (`user_id`) REFERENCES {user} (`id`)\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4",
 )
 
 
@@ -83,7 +89,9 @@ def _table_names(tables: Mapping[str, str] | None) -> dict[str, str]:
     if tables is not None:
         unknown = set(tables) - set(DEFAULT_TABLES)
         if unknown:
-            raise ValueError(f"unknown table keys {sorted(unknown)}: use 'user', 'key' and 'session'")
+            raise ValueError(
+                f"unknown table keys {sorted(unknown)}: use 'user', 'key', 'session' and 'token'"
+            )
         names.update(tables)
     return {role: _quote(name, "table") for role, name in names.items()}
 
@@ -174,6 +182,7 @@ class MySQLAdapter:
         self._user = names["user"]
         self._key = names["key"]
         self._session = names["session"]
+        self._token = names["token"]
 
     def __repr__(self) -> str:
         return f"MySQLAdapter(user={self._user}, key={self._key}, session={self._session})"
@@ -329,6 +338,50 @@ class MySQLAdapter:
         """Delete every session of the user."""
         await self._delete(self._session, "`user_id`", user_id)
 
+    # TokenAdapter
+
+    async def get_token(self, token_id: str) -> TokenRow | None:
+        """Return the token row with this id, with every attribute column, or None."""
+        return await self._get_one(self._token, token_id)
+
+    async def get_tokens_by_user_id(self, user_id: str) -> list[TokenRow]:
+        """Return every token of the user (an empty list if none)."""
+        return await self._get_many(self._token, user_id)
+
+    async def set_token(self, token: TokenRow) -> None:
+        """Store the token; raises LuciaError("AUTH_INVALID_USER_ID") for a missing user."""
+        async with _connect(self._pool) as connection:
+            await self._insert(connection, self._token, token)
+
+    async def consume_token(self, token_id: str) -> TokenRow | None:
+        """Read the token, then delete it: the caller whose DELETE removed the row gets it.
+
+        Of concurrent DELETEs of one row InnoDB lets one remove it and reports 0 rows to the
+        others (MySQL has no ``DELETE ... RETURNING``); tokens are never updated, so the row read
+        is the row deleted.
+        """
+        async with _connect(self._pool) as connection:
+            select = f"SELECT * FROM {self._token} WHERE `id` = %s"  # noqa: S608 - quoted name
+            names, rows = await _fetch(connection, select, (token_id,))
+            if not rows:
+                return None
+            async with connection.cursor(aiomysql.Cursor) as cursor:
+                delete = f"DELETE FROM {self._token} WHERE `id` = %s"  # noqa: S608 - quoted name
+                deleted = await cursor.execute(delete, (token_id,))
+        return dict(zip(names, rows[0], strict=True)) if deleted == 1 else None
+
+    async def delete_tokens_by_user_id(self, user_id: str, purpose: str | None = None) -> None:
+        """Delete every token of the user, or those of ``purpose`` only."""
+        if purpose is None:
+            await self._delete(self._token, "`user_id`", user_id)
+            return
+        async with _connect(self._pool) as connection:
+            await _execute(
+                connection,
+                f"DELETE FROM {self._token} WHERE `user_id` = %s AND `purpose` = %s",  # noqa: S608
+                (user_id, purpose),
+            )
+
     # SessionAndUserReader
 
     async def get_session_and_user(self, session_id: str) -> tuple[SessionRow, UserRow] | tuple[None, None]:
@@ -356,16 +409,17 @@ def mysql_adapter(pool: aiomysql.Pool, *, tables: Mapping[str, str] | None = Non
     """Create a :class:`MySQLAdapter` over an aiomysql pool (MySQL 8 or MariaDB 10.11+).
 
     Create the pool with ``charset="utf8mb4"``; its ``autocommit`` setting does not matter.
-    ``tables`` may rename any of the tables ``{"user": ..., "key": ..., "session": ...}``
-    (defaults ``auth_user``, ``user_key``, ``user_session``). Raises ValueError for an unknown key
-    or a name that is not a plain identifier (letters, digits, underscores; at most 64); names are
-    always backtick-quoted in SQL, and every value is passed as a parameter.
+    ``tables`` may rename any of the tables ``{"user": ..., "key": ..., "session": ...,
+    "token": ...}`` (defaults ``auth_user``, ``user_key``, ``user_session``, ``user_token``).
+    Raises ValueError for an unknown key or a name that is not a plain identifier (letters, digits,
+    underscores; at most 64); names are always backtick-quoted in SQL, and every value is a parameter.
     """
     return MySQLAdapter(pool, tables=tables)
 
 
 async def create_schema(pool: aiomysql.Pool, *, tables: Mapping[str, str] | None = None) -> None:
-    """Create Lucia's three tables if they do not exist (``schemas/mysql.sql``); idempotent.
+    """Create Lucia's three tables and the token table if they do not exist
+    (``schemas/mysql.sql``); idempotent.
 
     ``tables`` renames them as in :func:`mysql_adapter`. Existing tables are left as they are.
     """

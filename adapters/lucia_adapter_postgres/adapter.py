@@ -14,7 +14,7 @@ except ImportError as error:  # pragma: no cover - exercised in a test with asyn
         'lucia_adapter_postgres needs asyncpg; install it with: pip install "lucia-core[postgres]"'
     ) from error
 
-from lucia_core.database import KeyRow, SessionRow, UserRow
+from lucia_core.database import KeyRow, SessionRow, TokenRow, UserRow
 from lucia_core.errors import LuciaError
 
 #: Lucia v2's default table names.
@@ -22,6 +22,7 @@ DEFAULT_TABLES: Mapping[str, str] = {
     "user": "auth_user",
     "key": "user_key",
     "session": "user_session",
+    "token": "user_token",
 }
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -53,6 +54,12 @@ _QUERIES: Mapping[str, str] = {
     # Both tables have an id column and attribute columns unknown in advance, so a marker column
     # between the two tables' columns splits the joined row (no column written through this
     # adapter can be named "lucia:split": names are plain identifiers).
+    "get_token": "SELECT * FROM {token} WHERE id = $1",
+    "get_tokens": "SELECT * FROM {token} WHERE user_id = $1",
+    # One statement: of concurrent deletes of one row, PostgreSQL gives the row to exactly one.
+    "consume_token": "DELETE FROM {token} WHERE id = $1 RETURNING *",
+    "delete_tokens": "DELETE FROM {token} WHERE user_id = $1",
+    "delete_tokens_of_purpose": "DELETE FROM {token} WHERE user_id = $1 AND purpose = $2",
     "get_session_and_user": 'SELECT s.*, NULL AS "lucia:split", u.*'
     " FROM {session} AS s JOIN {user} AS u ON u.id = s.user_id WHERE s.id = $1",
 }
@@ -81,7 +88,9 @@ def _table_names(tables: Mapping[str, str] | None) -> dict[str, str]:
     if tables is not None:
         unknown = set(tables) - set(DEFAULT_TABLES)
         if unknown:
-            raise ValueError(f"unknown table keys {sorted(unknown)}: use 'user', 'key' and 'session'")
+            raise ValueError(
+                f"unknown table keys {sorted(unknown)}: use 'user', 'key', 'session' and 'token'"
+            )
         names.update(tables)
     for name in names.values():
         _quote_table(name)
@@ -106,13 +115,14 @@ def _update_sql(table: str, columns: tuple[str, ...]) -> str:
 
 
 def schema_sql(*, tables: Mapping[str, str] | None = None) -> str:
-    """Return the idempotent DDL of Lucia v2's three tables and their ``user_id`` indexes.
+    """Return the idempotent DDL of Lucia v2's three tables, the one-time token table and their
+    ``user_id`` indexes.
 
     ``tables`` renames tables as in :func:`postgres_adapter`; with the defaults this is exactly
     ``schemas/postgres.sql``. Schemas named in qualified table names must already exist.
     """
     names = _table_names(tables)
-    user, key, session = (_quote_table(names[role]) for role in ("user", "key", "session"))
+    user, key, session, token = (_quote_table(names[role]) for role in ("user", "key", "session", "token"))
 
     def index(role: str) -> str:
         base = names[role].rsplit(".", 1)[-1]
@@ -136,9 +146,18 @@ CREATE TABLE IF NOT EXISTS {session} (
     idle_expires BIGINT NOT NULL
 );
 
+CREATE TABLE IF NOT EXISTS {token} (
+    id TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL REFERENCES {user} (id),
+    purpose TEXT NOT NULL,
+    expires BIGINT NOT NULL
+);
+
 CREATE INDEX IF NOT EXISTS {index("key")} ON {key} (user_id);
 
 CREATE INDEX IF NOT EXISTS {index("session")} ON {session} (user_id);
+
+CREATE INDEX IF NOT EXISTS {index("token")} ON {token} (user_id);
 """
 
 
@@ -176,7 +195,9 @@ class PostgresAdapter:
         # PostgreSQL reports the table of a violated constraint without its schema.
         self._key_table = names["key"].rsplit(".", 1)[-1]
         self._session_table = names["session"].rsplit(".", 1)[-1]
-        quoted = {"user": self._user, "key": self._key, "session": self._session}
+        self._token = _quote_table(names["token"])
+        self._token_table = names["token"].rsplit(".", 1)[-1]
+        quoted = {"user": self._user, "key": self._key, "session": self._session, "token": self._token}
         self._sql = {name: sql.format_map(quoted) for name, sql in _QUERIES.items()}
 
     def __repr__(self) -> str:
@@ -296,6 +317,36 @@ class PostgresAdapter:
         """Delete every session of the user."""
         await self._pool.execute(self._sql["delete_sessions"], user_id)
 
+    # TokenAdapter
+
+    async def get_token(self, token_id: str) -> TokenRow | None:
+        """Return the token row with this id, with every attribute column, or None."""
+        return await self._get_one(self._sql["get_token"], token_id)
+
+    async def get_tokens_by_user_id(self, user_id: str) -> list[TokenRow]:
+        """Return every token of the user (an empty list if none)."""
+        return [dict(record.items()) for record in await self._pool.fetch(self._sql["get_tokens"], user_id)]
+
+    async def set_token(self, token: TokenRow) -> None:
+        """Store the token; raises LuciaError("AUTH_INVALID_USER_ID") for a missing user."""
+        try:
+            await self._pool.execute(_insert_sql(self._token, tuple(token)), *token.values())
+        except asyncpg.ForeignKeyViolationError as error:
+            if error.table_name == self._token_table:
+                raise LuciaError("AUTH_INVALID_USER_ID") from error
+            raise
+
+    async def consume_token(self, token_id: str) -> TokenRow | None:
+        """Delete the token and return its row (``DELETE ... RETURNING``), or None."""
+        return await self._get_one(self._sql["consume_token"], token_id)
+
+    async def delete_tokens_by_user_id(self, user_id: str, purpose: str | None = None) -> None:
+        """Delete every token of the user, or those of ``purpose`` only."""
+        if purpose is None:
+            await self._pool.execute(self._sql["delete_tokens"], user_id)
+        else:
+            await self._pool.execute(self._sql["delete_tokens_of_purpose"], user_id, purpose)
+
     # SessionAndUserReader
 
     async def get_session_and_user(self, session_id: str) -> tuple[SessionRow, UserRow] | tuple[None, None]:
@@ -316,8 +367,9 @@ class PostgresAdapter:
 def postgres_adapter(pool: asyncpg.Pool, *, tables: Mapping[str, str] | None = None) -> PostgresAdapter:
     """Create a :class:`PostgresAdapter` over an asyncpg pool.
 
-    ``tables`` may rename any of the tables ``{"user": ..., "key": ..., "session": ...}``
-    (defaults ``auth_user``, ``user_key``, ``user_session``); a name may be schema-qualified,
+    ``tables`` may rename any of the tables ``{"user": ..., "key": ..., "session": ...,
+    "token": ...}`` (defaults ``auth_user``, ``user_key``, ``user_session``, ``user_token``); a
+    name may be schema-qualified,
     ``"auth.user_session"``. Raises ValueError for an unknown key or a name whose parts are not
     plain identifiers (letters, digits, underscores; at most 63 characters). Names are always
     quoted in SQL, so they are case-sensitive, and every value is passed as a parameter.

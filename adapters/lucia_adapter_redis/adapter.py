@@ -24,10 +24,15 @@ except ImportError as error:  # pragma: no cover - exercised in a test with redi
         'lucia_adapter_redis needs redis-py; install it with: pip install "lucia-core[redis]"'
     ) from error
 
-from lucia_core.database import SessionRow
+from lucia_core.database import SessionRow, TokenRow
 
 #: Lucia v2's default key prefixes; a key is ``f"{prefix}:{id}"``.
-DEFAULT_PREFIXES: Mapping[str, str] = {"session": "session", "user_sessions": "user_sessions"}
+DEFAULT_PREFIXES: Mapping[str, str] = {
+    "session": "session",
+    "user_sessions": "user_sessions",
+    "token": "token",
+    "user_tokens": "user_tokens",
+}
 
 #: The columns written first in the JSON, as Lucia v2 names them; attributes follow.
 _COLUMNS = ("id", "user_id", "active_expires", "idle_expires")
@@ -135,7 +140,10 @@ class RedisSessionAdapter:
         if prefixes is not None:
             unknown = set(prefixes) - set(DEFAULT_PREFIXES)
             if unknown:
-                raise ValueError(f"unknown prefix keys {sorted(unknown)}: use 'session' and 'user_sessions'")
+                raise ValueError(
+                    f"unknown prefix keys {sorted(unknown)}:"
+                    " use 'session', 'user_sessions', 'token' and 'user_tokens'"
+                )
             names.update(prefixes)
         self._client = client
         self._cluster = isinstance(client, RedisCluster)
@@ -145,6 +153,8 @@ class RedisSessionAdapter:
         self._initializing = asyncio.Lock()
         self._session_prefix = names["session"]
         self._user_sessions_prefix = names["user_sessions"]
+        self._token_prefix = names["token"]
+        self._user_tokens_prefix = names["user_tokens"]
 
     def __repr__(self) -> str:
         return (
@@ -308,14 +318,107 @@ class RedisSessionAdapter:
         pipe.srem(user_key, *session_ids)
         await pipe.execute()
 
+    # TokenAdapter: ``token:{id}`` holds the row as JSON and expires at ``expires``;
+    # ``user_tokens:{user_id}`` is the set of the user's token ids, alive until its last token's end.
+
+    def _token_key(self, token_id: str) -> str:
+        return f"{self._token_prefix}:{token_id}"
+
+    def _user_tokens_key(self, user_id: str) -> str:
+        return f"{self._user_tokens_prefix}:{user_id}"
+
+    async def _tokens_in_set(self, user_id: str) -> tuple[list[TokenRow], list[str]]:
+        """The user's stored tokens, and the ids in the set whose key is gone (or another user's)."""
+        token_ids = await self._session_ids(self._user_tokens_key(user_id))
+        if not token_ids:
+            return [], []
+        keys = [self._token_key(token_id) for token_id in token_ids]
+        values: Sequence[bytes | str | None]
+        if isinstance(self._client, RedisCluster):
+            values = await self._client.mget_nonatomic(keys)
+        else:
+            values = await self._client.mget(keys)
+        tokens, gone = [], []
+        for token_id, value in zip(token_ids, values, strict=True):
+            token = None if value is None else _load(value)
+            if token is not None and token.get("user_id") == user_id:
+                tokens.append(token)
+            else:
+                gone.append(token_id)
+        return tokens, gone
+
+    async def get_token(self, token_id: str) -> TokenRow | None:
+        """Return the token row with this id, with every attribute column, or None."""
+        await self._initialize()
+        value = await self._client.get(self._token_key(token_id))
+        return None if value is None else _load(value)
+
+    async def get_tokens_by_user_id(self, user_id: str) -> list[TokenRow]:
+        """Return every stored token of the user (an empty list if none); ids in the user's set
+        whose key is gone are removed from it."""
+        await self._initialize()
+        tokens, gone = await self._tokens_in_set(user_id)
+        if gone:
+            await self._client.srem(self._user_tokens_key(user_id), *gone)
+        return tokens
+
+    async def set_token(self, token: TokenRow) -> None:
+        """Store the token, expiring at ``expires``, and add its id to the user's set; a token
+        whose ``expires`` is already past is not stored. The user is not checked."""
+        await self._initialize()
+        expires = token["expires"]
+        if isinstance(expires, bool) or not isinstance(expires, int):
+            raise TypeError(f"expires must be an int (unix epoch ms), not {type(expires).__name__}")
+        key, value = self._token_key(token["id"]), _json(token)
+        if expires <= _now_ms():
+            await self._client.delete(key)
+            return
+        user_key = self._user_tokens_key(token["user_id"])
+        if self._cluster:  # the key before the set, as for sessions
+            await self._client.set(key, value, pxat=expires)
+            pipe = self._pipeline()
+        else:
+            pipe = self._pipeline()
+            pipe.set(key, value, pxat=expires)
+        pipe.sadd(user_key, token["id"])
+        pipe.pexpireat(user_key, expires, nx=True)
+        pipe.pexpireat(user_key, expires, gt=True)
+        await pipe.execute()
+
+    async def consume_token(self, token_id: str) -> TokenRow | None:
+        """Read and delete the token in one command (``GETDEL``): of concurrent callers one gets
+        it. Its id then leaves the user's set."""
+        await self._initialize()
+        value = await self._client.getdel(self._token_key(token_id))
+        if value is None:
+            return None
+        token = _load(value)
+        if isinstance(token.get("user_id"), str):
+            await self._client.srem(self._user_tokens_key(token["user_id"]), token_id)
+        return token
+
+    async def delete_tokens_by_user_id(self, user_id: str, purpose: str | None = None) -> None:
+        """Delete the user's tokens (of ``purpose`` only, when given) and their ids from the set."""
+        await self._initialize()
+        tokens, gone = await self._tokens_in_set(user_id)
+        doomed = [token["id"] for token in tokens if purpose is None or token.get("purpose") == purpose]
+        if not doomed and not gone:
+            return
+        pipe = self._pipeline()
+        for token_id in doomed:
+            pipe.delete(self._token_key(token_id))
+        pipe.srem(self._user_tokens_key(user_id), *doomed, *gone)
+        await pipe.execute()
+
 
 def redis_session_adapter(
     client: Redis | RedisCluster, *, prefixes: Mapping[str, str] | None = None
 ) -> RedisSessionAdapter:
     """Create a :class:`RedisSessionAdapter` over a ``redis.asyncio.Redis`` or ``RedisCluster``.
 
-    The client may decode responses or not. ``prefixes`` may rename either key prefix,
-    ``{"session": ..., "user_sessions": ...}`` (defaults ``session`` and ``user_sessions``, as
-    in Lucia v2); a key is ``f"{prefix}:{id}"``. Raises ValueError for an unknown prefix key.
+    The client may decode responses or not. ``prefixes`` may rename any key prefix,
+    ``{"session": ..., "user_sessions": ..., "token": ..., "user_tokens": ...}`` (defaults
+    ``session`` and ``user_sessions``, as in Lucia v2, ``token`` and ``user_tokens``); a key is
+    ``f"{prefix}:{id}"``. Raises ValueError for an unknown prefix key.
     """
     return RedisSessionAdapter(client, prefixes=prefixes)

@@ -110,4 +110,5 @@ async def lucia_database(database: AsyncDatabase[dict[str, Any]]) -> RawDatabase
         user=MongoCollection(database[DEFAULT_COLLECTIONS["user"]]),
         key=MongoCollection(database[DEFAULT_COLLECTIONS["key"]]),
         session=MongoCollection(database[DEFAULT_COLLECTIONS["session"]]),
+        token=MongoCollection(database[DEFAULT_COLLECTIONS["token"]]),
     )

@@ -66,5 +66,6 @@ async def lucia_database(mysql_database: dict[str, Any]) -> AsyncIterator[RawDat
         user=MySQLTable(connection, "auth_user"),
         key=MySQLTable(connection, "user_key"),
         session=MySQLTable(connection, "user_session"),
+        token=MySQLTable(connection, "user_token"),
     )
     connection.close()

@@ -21,6 +21,7 @@ SCHEMA = (Path(__file__).resolve().parents[3] / "schemas" / "mysql.sql").read_te
 TEST_COLUMNS = (
     "ALTER TABLE `auth_user` ADD COLUMN `username` VARCHAR(255) NULL, ADD UNIQUE KEY `username` (`username`)",
     "ALTER TABLE `user_session` ADD COLUMN `country` VARCHAR(255) NULL",
+    "ALTER TABLE `user_token` ADD COLUMN `email` VARCHAR(255) NULL",
 )
 
 

@@ -7,7 +7,8 @@ From this folder::
 The server comes from ``LUCIA_POSTGRES_URL`` (``scripts/backends.sh start postgres`` then
 ``eval "$(scripts/backends.sh env)"``); without one the suite is skipped. The run gets a schema of
 its own, ``lucia_test_<random>``, holding Lucia's tables (``create_schema``) plus the columns the
-suite expects: ``auth_user.username`` (UNIQUE) and ``user_session.country``; it is dropped at the
+suite expects: ``auth_user.username`` (UNIQUE), ``user_session.country`` and
+``user_token.email``; it is dropped at the
 end, so runs sharing a server do not see each other. The suite clears the tables before each test.
 """
 
@@ -26,7 +27,7 @@ from lucia_adapter_postgres import PostgresAdapter, create_schema, postgres_adap
 from lucia_conformance import RawDatabase
 from tests.backends import backend_url
 
-ROLES = ("user", "key", "session")
+ROLES = ("user", "key", "session", "token")
 
 
 class PostgresTable:
@@ -58,7 +59,7 @@ def postgres_url() -> str:
 def tables(postgres_url: str) -> Iterator[dict[str, str]]:
     """Lucia's tables in a fresh schema of this run's own (dropped afterwards), by role."""
     schema = f"lucia_test_{secrets.token_hex(6)}"
-    names = {"user": "auth_user", "key": "user_key", "session": "user_session"}
+    names = {"user": "auth_user", "key": "user_key", "session": "user_session", "token": "user_token"}
     qualified = {role: f"{schema}.{names[role]}" for role in ROLES}
 
     async def set_up() -> None:
@@ -69,6 +70,7 @@ def tables(postgres_url: str) -> Iterator[dict[str, str]]:
             await connection.execute(
                 f'ALTER TABLE "{schema}".auth_user ADD COLUMN username TEXT UNIQUE;'
                 f' ALTER TABLE "{schema}".user_session ADD COLUMN country TEXT;'
+                f' ALTER TABLE "{schema}".user_token ADD COLUMN email TEXT;'
             )
         finally:
             await connection.close()
@@ -108,4 +110,5 @@ async def lucia_database(pool: asyncpg.Pool, tables: dict[str, str]) -> RawDatab
         user=PostgresTable(pool, quoted["user"]),
         key=PostgresTable(pool, quoted["key"]),
         session=PostgresTable(pool, quoted["session"]),
+        token=PostgresTable(pool, quoted["token"]),
     )

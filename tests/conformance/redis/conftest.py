@@ -75,5 +75,9 @@ def lucia_adapter(redis_client: Client, prefixes: dict[str, str]) -> RedisSessio
 
 @pytest.fixture
 def lucia_database(redis_client: Client, prefixes: dict[str, str]) -> RawDatabase:
-    """Raw access to the session keys only: the adapter has no users or keys."""
-    return RawDatabase(session=RedisSessionTable(redis_client, prefixes))
+    """Raw access to the session and token keys: the adapter has no users or keys."""
+    token_prefixes = {"session": prefixes["token"], "user_sessions": prefixes["user_tokens"]}
+    return RawDatabase(
+        session=RedisSessionTable(redis_client, prefixes),
+        token=RedisSessionTable(redis_client, token_prefixes),
+    )

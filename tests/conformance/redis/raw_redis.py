@@ -40,7 +40,12 @@ def connect_sync(backend: str) -> SyncClient:
 def random_prefixes() -> dict[str, str]:
     """Key prefixes no other test or helper uses: ``lucia-test:<random>:session`` and so on."""
     root = f"lucia-test:{secrets.token_hex(8)}"
-    return {"session": f"{root}:session", "user_sessions": f"{root}:user_sessions"}
+    return {
+        "session": f"{root}:session",
+        "user_sessions": f"{root}:user_sessions",
+        "token": f"{root}:token",
+        "user_tokens": f"{root}:user_tokens",
+    }
 
 
 def _glob(prefix: str) -> str:
