@@ -15,13 +15,22 @@ from .adapter import (
     join_adapters,
 )
 from .auth import Auth, lucia
-from .configuration import DEFAULT_SESSION_COOKIE_NAME
-from .cookie import Cookie, CookieAttributes
+from .context import RequestContext
+from .cookie import DEFAULT_SESSION_COOKIE_NAME, Cookie, CookieAttributes
 from .database import KeyRow, SessionRow, TokenRow, UserRow
 from .errors import ErrorCode, LuciaError
 from .key import Key
+from .options import (
+    CsrfProtection,
+    Env,
+    Experimental,
+    LuciaOptions,
+    SessionCookieAttributes,
+    SessionCookieOptions,
+    SessionExpiresIn,
+)
 from .password import MAX_PASSWORD_BYTES, Argon2idHasher, PasswordHasher
-from .request import AuthRequest, RequestContext
+from .request import AuthRequest
 from .session import Session, SessionState
 from .token import Token
 from .user import User
@@ -37,16 +46,23 @@ __all__ = [
     "AuthRequest",
     "Cookie",
     "CookieAttributes",
+    "CsrfProtection",
+    "Env",
     "ErrorCode",
+    "Experimental",
     "JoinedAdapter",
     "Key",
     "KeyRow",
     "LuciaError",
+    "LuciaOptions",
     "PasswordHasher",
     "RequestContext",
     "Session",
     "SessionAdapter",
     "SessionAndUserReader",
+    "SessionCookieAttributes",
+    "SessionCookieOptions",
+    "SessionExpiresIn",
     "SessionRow",
     "SessionState",
     "Token",

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email.utils import format_datetime
 from typing import Literal, TypedDict
 from urllib.parse import quote, unquote
+
+from .masking import mask
 
 SameSite = Literal["lax", "strict", "none"]
 
@@ -90,6 +92,18 @@ def serialize_cookie(name: str, value: str, attributes: Mapping[str, object] | N
     return "; ".join(parts)
 
 
+def _pairs(header: str) -> Iterator[tuple[str, str]]:
+    for pair in header.split(";"):
+        name, sep, value = pair.partition("=")
+        name = name.strip(" \t")
+        if not sep or not _TOKEN.fullmatch(name):
+            continue
+        value = value.strip(" \t")
+        if len(value) >= 2 and value[0] == value[-1] == '"':
+            value = value[1:-1]
+        yield name, unquote(value, errors="replace") if "%" in value else value
+
+
 def parse_cookie(header: str) -> dict[str, str]:
     """Parse a ``Cookie`` request header into ``{name: value}``.
 
@@ -98,18 +112,19 @@ def parse_cookie(header: str) -> dict[str, str]:
     percent-escapes decoded. Never raises for malformed input; a non-str header gives ``{}``.
     """
     cookies: dict[str, str] = {}
-    if not isinstance(header, str):
-        return cookies
-    for pair in header.split(";"):
-        name, sep, value = pair.partition("=")
-        name = name.strip(" \t")
-        if not sep or not _TOKEN.fullmatch(name) or name in cookies:
-            continue
-        value = value.strip(" \t")
-        if len(value) >= 2 and value[0] == value[-1] == '"':
-            value = value[1:-1]
-        cookies[name] = unquote(value, errors="replace") if "%" in value else value
+    if isinstance(header, str):
+        for name, value in _pairs(header):
+            cookies.setdefault(name, value)
     return cookies
+
+
+def cookie_values(header: str | None, name: str) -> list[str]:
+    """Every value of the cookie ``name`` in a ``Cookie`` header, in the order sent, parsed as
+    :func:`parse_cookie` does. Several values mean several cookies of that name (another path, or
+    a sibling subdomain's ``Domain`` cookie); a non-str header gives ``[]``."""
+    if not isinstance(header, str) or name not in header:
+        return []
+    return [value for key, value in _pairs(header) if key == name]
 
 
 @dataclass(frozen=True, repr=False)
@@ -126,5 +141,67 @@ class Cookie:
 
     def __repr__(self) -> str:
         # The value is a credential: keep it out of logs and tracebacks.
-        shown = f"{self.value[:4]}..." if self.value else ""
-        return f"Cookie(name={self.name!r}, value={shown!r}, attributes={self.attributes!r})"
+        return f"Cookie(name={self.name!r}, value={mask(self.value)!r}, attributes={self.attributes!r})"
+
+
+#: The default name of the session cookie.
+DEFAULT_SESSION_COOKIE_NAME = "auth_session"
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def check_cookie_prefix(name: str, attributes: Mapping[str, object]) -> None:
+    """Refuse a ``__Host-`` or ``__Secure-`` cookie name whose attributes browsers would reject the
+    cookie for (RFC 6265bis section 4.1.3; the prefixes match in any case): both need ``Secure``,
+    ``__Host-`` also no ``Domain`` and ``Path=/``. ValueError saying what to do instead."""
+    if name[:9].lower() == "__secure-":
+        prefix = "__Secure-"
+    elif name[:7].lower() == "__host-":
+        prefix = "__Host-"
+    else:
+        return
+    if not attributes.get("secure"):
+        raise ValueError(
+            f'the session cookie {name!r} needs Secure, which lucia-core sets only with env="PROD" '
+            f'(browsers drop a {prefix} cookie without it): use env="PROD" (served over HTTPS), '
+            f'or a name without the prefix in development, e.g. name="{prefix}auth_session" if '
+            'env == "PROD" else "auth_session"'
+        )
+    if prefix == "__Host-" and "domain" in attributes:
+        raise ValueError(
+            f"the session cookie {name!r} must not have a domain (browsers drop a __Host- cookie "
+            "with one): remove the domain to keep the cookie on this host, or name it __Secure-... "
+            "to share it with subdomains"
+        )
+    if prefix == "__Host-" and attributes.get("path", "/") != "/":
+        raise ValueError(
+            f'the session cookie {name!r} must have path "/" (browsers drop a __Host- cookie with '
+            "another path): remove the path, or use a name without the __Host- prefix"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class SessionCookieSettings:
+    """How the session cookie is written: ``name``, the ``attributes`` of every one (``HttpOnly``,
+    ``Secure`` in PROD, ``SameSite``, ``Path``, ``Domain``) and whether it ``expires`` with the
+    session (False: a browser-session cookie). Built by the configuration, prefix rules checked."""
+
+    name: str
+    attributes: CookieAttributes
+    expires: bool = True
+
+    def __post_init__(self) -> None:
+        check_cookie_prefix(self.name, self.attributes)
+
+    def cookie(self, session_id: str, expires_at: datetime) -> Cookie:
+        """The cookie carrying ``session_id``, expiring at ``expires_at`` unless ``expires`` is off."""
+        attributes = CookieAttributes(**self.attributes)
+        if self.expires:
+            attributes["expires"] = expires_at
+        return Cookie(self.name, session_id, attributes)
+
+    def blank(self) -> Cookie:
+        """A blank cookie of this name that is already expired: it deletes the browser's cookie."""
+        attributes = CookieAttributes(**self.attributes)
+        attributes["expires"] = _EPOCH
+        attributes["max_age"] = 0
+        return Cookie(self.name, "", attributes)

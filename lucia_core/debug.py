@@ -1,15 +1,11 @@
-"""Debug mode: each decision logged on the ``lucia`` logger at DEBUG level, secrets redacted."""
+"""Debug mode: each decision logged on the ``lucia`` logger at DEBUG level, credentials masked
+(:func:`lucia_core.masking.mask`)."""
 
 from __future__ import annotations
 
 import logging
 
 logger = logging.getLogger("lucia")
-
-
-def redact(secret: str) -> str:
-    """Enough of a session id to tell sessions apart in a log, not enough to use it."""
-    return f"{secret[:6]}...({len(secret)} chars)"
 
 
 class DebugLog:

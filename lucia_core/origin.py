@@ -1,4 +1,5 @@
-"""CSRF protection: a state-changing request must come from the site's own origin."""
+"""CSRF protection: a state-changing request, or a WebSocket handshake, must come from the site's
+own origin."""
 
 from __future__ import annotations
 
@@ -7,6 +8,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import urlsplit
+
+from .context import RequestContext
+from .debug import DebugLog
+from .errors import LuciaError
 
 #: Methods that must not change state, and so need no origin check.
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
@@ -140,3 +145,24 @@ def is_allowed_origin(
         if sub is not None and origin_host == f"{sub}.{expected_host}":
             return True
     return False
+
+
+def check_request_origin(csrf: CsrfOptions | None, request: RequestContext, debug: DebugLog) -> None:
+    """Raise LuciaError AUTH_INVALID_REQUEST for a request whose ``Origin`` is not the host's (or
+    an allowed subdomain's), unless its method is GET, HEAD, OPTIONS or TRACE and it is not a
+    WebSocket handshake (browsers send a cross-site handshake with the victim's cookies, and
+    what the socket then carries can change state). No-op when ``csrf`` is None (protection off).
+
+    The host is ``csrf.host`` when configured, else the ``csrf.host_header`` request header,
+    else the host of the request's URL.
+    """
+    method = request.method
+    if csrf is None or (not request.websocket and method.isascii() and method.upper() in SAFE_METHODS):
+        return
+    origin = request.header("origin")
+    host = csrf.host if csrf.host is not None else request.header(csrf.host_header)
+    if host is None:
+        host = request.url_host()
+    if not is_allowed_origin(origin, host, csrf.allowed_sub_domains):
+        debug("CSRF check failed: origin %r is not host %r", origin, host)
+        raise LuciaError("AUTH_INVALID_REQUEST")

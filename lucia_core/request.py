@@ -1,73 +1,70 @@
-"""Request handling: what a middleware extracts from a request, and :class:`AuthRequest`."""
+"""Authentication for one request: :class:`AuthRequest`, and reading its bearer token."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+import re
+from typing import Protocol
 
-from .cookie import Cookie
+from .configuration import Configuration
+from .context import RequestContext
+from .cookie import Cookie, cookie_values
 from .errors import LuciaError
+from .masking import mask
 from .session import Session
 
-if TYPE_CHECKING:
-    from .auth import Auth
+# RFC 6750 b64token: the only shape a bearer credential can have.
+# ASCII: with Unicode case folding, [A-Za-z] would also match the Kelvin sign and the long s.
+_BEARER = re.compile(r"[ \t]*Bearer[ \t]+([A-Za-z0-9\-._~+/]+=*)[ \t]*", re.IGNORECASE | re.ASCII)
+# At most this many session cookies of one request are tried (each costs a database read).
+MAX_SESSION_COOKIES = 4
 
 
-@dataclass(slots=True)
-class RequestContext:
-    """A framework-neutral view of one request, built by a middleware.
+def read_bearer_token(authorization_header: str | None) -> str | None:
+    """The token of an ``Authorization: Bearer <token>`` header, or None for any other value."""
+    if not isinstance(authorization_header, str) or len(authorization_header) > 4096:
+        return None
+    match = _BEARER.fullmatch(authorization_header)
+    return match.group(1) if match else None
 
-    ``headers`` is read case-insensitively (it is stored with lowercase names). ``set_cookie``
-    writes a cookie on the response, or is None when the response cannot carry cookies.
-    ``session_cookie``, when not None, is the session id the framework already read from its
-    cookie jar, used instead of parsing the ``Cookie`` header.
-    """
 
-    method: str
-    url: str = ""
-    headers: Mapping[str, str] = field(default_factory=dict)
-    set_cookie: Callable[[Cookie], None] | None = None
-    session_cookie: str | None = None
+class Authenticator(Protocol):
+    """What an :class:`AuthRequest` needs of its :class:`~lucia_core.Auth`."""
 
-    def __post_init__(self) -> None:
-        if not isinstance(self.method, str):
-            raise TypeError("method must be a str")
-        # ASCII case only: Unicode case mapping turns "OPTION\u017f" (a long s) into "OPTIONS".
-        self.method = self.method.upper() if self.method.isascii() else self.method
-        self.headers = {str(name).lower(): value for name, value in self.headers.items()}
+    config: Configuration
 
-    def header(self, name: str) -> str | None:
-        """The value of header ``name`` (any case), or None when absent or not a str."""
-        value = self.headers.get(name.lower())
-        return value if isinstance(value, str) else None
+    async def validate_session(self, session_id: str) -> Session: ...
+
+    def create_session_cookie(self, session: Session | None) -> Cookie: ...
+
+    def validate_request_origin(self, request: RequestContext) -> None: ...
 
 
 class AuthRequest:
     """Authentication for one request: reads, validates, renews and clears its session.
 
     Built by :meth:`Auth.handle_request`. The cookie is ignored (treated as absent) for a
-    state-changing request whose origin fails the CSRF check; bearer tokens are not CSRF-checked
-    (browsers do not attach them on their own).
+    state-changing request or a WebSocket handshake whose origin fails the CSRF check; bearer
+    tokens are not CSRF-checked (browsers do not attach them on their own).
+
+    With several session cookies (a sibling subdomain may set one for the parent domain: cookie
+    tossing), the first that validates is the session, and no clearing cookie is ever sent, since
+    it would delete the user's own valid cookie rather than the tossed one.
     """
 
-    def __init__(self, auth: Auth, context: RequestContext) -> None:
+    __slots__ = ("_auth", "_bearer_validation", "_context", "_cookie_ids", "_known", "_validation")
+
+    def __init__(self, auth: Authenticator, context: RequestContext) -> None:
         self._auth = auth
         self._context = context
         try:
             auth.validate_request_origin(context)
         except LuciaError:
-            self._session_id: str | None = None
+            self._cookie_ids: list[str] = []
         else:
-            self._session_id = (
-                context.session_cookie
-                if context.session_cookie is not None
-                else auth.read_session_cookie(context.header("cookie"))
-            )
-        self._bearer_token = auth.read_bearer_token(context.header("authorization"))
-        self._validation: asyncio.Task[Session | None] | None = None
-        self._bearer_validation: asyncio.Task[Session | None] | None = None
+            self._cookie_ids = cookie_values(context.header("cookie"), auth.config.session_cookie.name)
+        self._validation: asyncio.Future[Session | None] | None = None
+        self._bearer_validation: asyncio.Future[Session | None] | None = None
         # Set by set_session: the session this request now has, without any database read.
         self._known: tuple[Session | None] | None = None
 
@@ -76,12 +73,17 @@ class AuthRequest:
         """The request context this was built from."""
         return self._context
 
+    def __repr__(self) -> str:
+        ids = [mask(value) for value in self._cookie_ids]
+        return f"AuthRequest(context={self._context!r}, session_cookies={ids!r})"
+
     async def validate(self) -> Session | None:
         """The session of the request's session cookie, or None when absent or invalid.
 
-        An idle session is renewed and its new cookie set; an invalid one's cookie is cleared.
-        The result is cached for this request (concurrent calls share one validation). A database
-        failure raises (the cookie is left alone) and is not cached.
+        An idle session is renewed and its new cookie set; an invalid one's cookie is cleared
+        (unless the request carried several). The result is cached for this request (concurrent
+        calls share one validation). A database failure raises (the cookie is left alone) and is
+        not cached.
         """
         if self._known is not None:
             return self._known[0]
@@ -108,7 +110,7 @@ class AuthRequest:
         if self._context.set_cookie is None:
             raise RuntimeError("this request context cannot set cookies (no set_cookie)")
         self._write_cookie(session)
-        self._session_id = session.session_id if session is not None else None
+        self._cookie_ids = [session.session_id] if session is not None else []
         self._validation = None
         self._known = (session,)
 
@@ -135,22 +137,28 @@ class AuthRequest:
             self._context.set_cookie(self._auth.create_session_cookie(session))
 
     async def _validate_cookie(self) -> Session | None:
-        if self._session_id is None:
-            return None
-        try:
-            session = await self._auth.validate_session(self._session_id)
-        except LuciaError:
-            self._session_id = None
+        ids = self._cookie_ids
+        for session_id in dict.fromkeys(value for value in ids[:MAX_SESSION_COOKIES] if value):
+            try:
+                session = await self._auth.validate_session(session_id)
+            except LuciaError:
+                continue
+            if session.fresh:
+                self._write_cookie(session)
+            return session
+        if len(ids) == 1 and ids[0]:  # with several, the invalid one may not be ours to delete
             self._write_cookie(None)
-            return None
-        if session.fresh:
-            self._write_cookie(session)
-        return session
+        self._cookie_ids = []
+        return None
 
     async def _validate_bearer(self) -> Session | None:
-        if self._bearer_token is None:
+        token = read_bearer_token(self._context.header("authorization"))
+        if token is None:
             return None
         try:
-            return await self._auth.validate_session(self._bearer_token)
+            return await self._auth.validate_session(token)
         except LuciaError:
             return None
+
+
+__all__ = ["MAX_SESSION_COOKIES", "AuthRequest", "Authenticator", "read_bearer_token"]

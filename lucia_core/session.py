@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 from .database import SessionRow
 from .expiration import now_ms
+from .masking import mask
 from .user import User
 
 SessionState = Literal["active", "idle"]
@@ -51,7 +52,7 @@ class Session:
     def __repr__(self) -> str:
         # The session id is a credential: show only a prefix.
         return (
-            f"Session(session_id={self.session_id[:6]!r}..., user={self.user!r}, state={self.state!r}, "
+            f"Session(session_id={mask(self.session_id)!r}, user={self.user!r}, state={self.state!r}, "
             f"fresh={self.fresh!r}, idle_period_expires_at={self.idle_period_expires_at.isoformat()!r})"
         )
 

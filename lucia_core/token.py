@@ -275,3 +275,56 @@ class OneTimeTokens:
         """``delete_user``'s step: every token of the user, when the adapter stores tokens."""
         if self._adapter is not None:
             await self._adapter.delete_tokens_by_user_id(user_id)
+
+
+class TokenMethods:
+    """What :class:`~lucia_core.Auth` does with one-time tokens and codes; its constructor sets
+    ``_tokens``."""
+
+    _tokens: OneTimeTokens
+
+    async def create_token(
+        self,
+        *,
+        user_id: str,
+        purpose: str,
+        expires_in: timedelta,
+        attributes: Mapping[str, Any] | None = None,
+    ) -> str:
+        """A new single-use token for the user (a password reset link, say): returns its secret, 40
+        characters of ``[a-z0-9]``; only its SHA-256 is stored. The user's other tokens of that
+        purpose are deleted. AUTH_INVALID_USER_ID for an unknown user."""
+        return await self._tokens.create_token(
+            user_id=user_id, purpose=purpose, expires_in=expires_in, attributes=attributes
+        )
+
+    async def use_token(self, token: str, *, purpose: str) -> Token:
+        """Use a token once: its :class:`Token`. AUTH_INVALID_TOKEN when unknown, used or of another
+        purpose (which leaves it unused); AUTH_EXPIRED_TOKEN when expired (it is deleted)."""
+        return await self._tokens.use_token(token, purpose=purpose)
+
+    async def create_code(
+        self,
+        *,
+        user_id: str,
+        purpose: str,
+        expires_in: timedelta,
+        length: int = 8,
+        attributes: Mapping[str, Any] | None = None,
+    ) -> str:
+        """A new single-use code of ``length`` random digits (6 to 64) for the user, replacing the
+        user's other tokens of that purpose; stored only as a SHA-256 of user id, purpose and code."""
+        return await self._tokens.create_code(
+            user_id=user_id, purpose=purpose, expires_in=expires_in, length=length, attributes=attributes
+        )
+
+    async def use_code(self, *, user_id: str, purpose: str, code: str) -> Token:
+        """Use the user's code once, compared in constant time: its :class:`Token`. A wrong code gives
+        AUTH_INVALID_TOKEN and the 5th wrong one (counted by this Auth) deletes the code; an expired
+        one gives AUTH_EXPIRED_TOKEN. Across processes, throttle it per user."""
+        return await self._tokens.use_code(user_id=user_id, purpose=purpose, code=code)
+
+    async def invalidate_user_tokens(self, user_id: str, purpose: str | None = None) -> None:
+        """Delete the user's tokens and codes (of ``purpose`` only, when given). Succeeds for unknown
+        ids."""
+        await self._tokens.invalidate_user_tokens(user_id, purpose)

@@ -6,6 +6,7 @@ A client is one browser: it keeps its cookies and sends ``Origin`` on POSTs, as 
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import secrets
@@ -504,6 +505,21 @@ async def test_opening_the_same_sqlite_file_again_keeps_its_users(tmp_path: Path
     assert ("auth_user_username_unique",) in indexes
 
 
+async def anonymous_footer(app: FastAPI) -> str:
+    """The footer's "data in ..." as an anonymous visitor sees it on the sign-in page."""
+    async with browser_for(app)() as client:
+        page = (await client.get("/login")).text
+    footer = re.search(r"<footer>(.*?)</footer>", page, re.DOTALL)
+    assert footer is not None
+    return " ".join(footer.group(1).split()).partition(" · ")[2]
+
+
+async def test_the_footer_names_the_kind_of_backend_only(app: FastAPI, tmp_path: Path) -> None:
+    footer = await anonymous_footer(app)
+    assert footer == "data in SQLite"
+    assert str(tmp_path) not in footer
+
+
 def test_sqlite_urls_and_paths_name_the_file() -> None:
     assert sqlite_path("sqlite:///relative.db") == Path("relative.db")
     assert sqlite_path("sqlite:////abs/file.db") == Path("/abs/file.db")
@@ -613,6 +629,15 @@ async def sqlite_database(folder: Path) -> AsyncIterator[str]:
     yield f"sqlite:///{folder / 'users.sqlite3'}"
 
 
+#: What the footer says about each backend: its kind only.
+FOOTERS = {
+    "postgres": "PostgreSQL",
+    "mysql": "MySQL",
+    "mongodb": "MongoDB",
+    "postgres+redis": "PostgreSQL users, Redis sessions",
+    "sqlite+redis-cluster": "SQLite users, Redis sessions",
+}
+
 BACKENDS: dict[str, tuple[str, str | None]] = {
     # name: (database kind, session store)
     "postgres": ("postgres", None),
@@ -652,7 +677,12 @@ async def test_the_demo_runs_on_each_backend(backend: str, tmp_path: Path) -> No
         await (await open_storage(database_url, session_url)).aclose()  # a first start creates the schema
         storage = await open_storage(database_url, session_url)  # a second finds it in place
         try:
-            await run_the_whole_flow(create_app(storage, password_hash=FAST_HASHER))
+            app = create_app(storage, password_hash=FAST_HASHER)
+            footer = await anonymous_footer(app)
+            assert footer == f"data in {FOOTERS[backend]}"
+            for secret in (database_url, session_url, urlsplit(database_url).hostname, "password"):
+                assert not secret or secret not in footer
+            await run_the_whole_flow(app)
         finally:
             await storage.aclose()
 
@@ -668,6 +698,7 @@ async def run_the_whole_flow(app: FastAPI) -> None:
         assert error_text(taken, "field-error") == [USERNAME_TAKEN]
         failed = await log_in(second, username, "wrong password")
         assert error_text(failed, "error") == [INCORRECT_CREDENTIALS]
+        await asyncio.sleep(1.05)  # the wrong password timed the username out for a second
         assert (await log_in(second, username)).status_code == 303
         profile = await second.get("/profile")
         assert re.search(r'id="session-count">2<', profile.text)

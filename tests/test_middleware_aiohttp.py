@@ -14,8 +14,8 @@ from aiohttp.test_utils import TestClient, TestServer, make_mocked_request
 
 from lucia_core import Auth, LuciaError, Session
 from lucia_core.expiration import now_ms
+from lucia_core.frameworks import aiohttp as lucia_aiohttp
 from lucia_core.middleware import aiohttp as aiohttp_middleware
-from lucia_core.middleware.frameworks import aiohttp as lucia_aiohttp
 
 HOUR = 3_600_000
 PASSWORD = "correct horse battery staple"

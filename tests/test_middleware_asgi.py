@@ -1,4 +1,4 @@
-"""The asgi() middleware and LuciaMiddleware, on a bare ASGI application over a real SQLite database."""
+"""The asgi() middleware and ASGICookies, on a bare ASGI application over a real SQLite database."""
 
 from __future__ import annotations
 
@@ -14,17 +14,17 @@ import httpx
 
 from lucia_core import Auth, Session
 from lucia_core.expiration import now_ms
-from lucia_core.middleware import asgi
-from lucia_core.middleware.frameworks.asgi import (
+from lucia_core.frameworks.asgi import (
     SCOPE_KEY,
-    LuciaMiddleware,
+    ASGICookies,
     Message,
     Receive,
     Scope,
     Send,
     request_context,
 )
-from lucia_core.middleware.response_cookies import ResponseCookies
+from lucia_core.frameworks.response_cookies import ResponseCookies
+from lucia_core.middleware import asgi
 
 HOUR = 3_600_000
 
@@ -49,7 +49,7 @@ async def make_idle(connection: aiosqlite.Connection, session: Session) -> None:
     await connection.commit()
 
 
-def build_app(auth: Auth) -> LuciaMiddleware:
+def build_app(auth: Auth) -> ASGICookies:
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         auth_request = auth.handle_request(scope)
         session = await auth_request.validate() or await auth_request.validate_bearer_token()
@@ -64,7 +64,7 @@ def build_app(auth: Auth) -> LuciaMiddleware:
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
 
-    return LuciaMiddleware(app)
+    return ASGICookies(app)
 
 
 def client(auth: Auth) -> httpx.AsyncClient:
@@ -134,7 +134,7 @@ async def test_set_session_none_clears_the_cookie(auth: Auth, session: Session) 
 
 async def test_without_the_middleware_handle_request_raises(auth: Auth) -> None:
     scope: Scope = {"type": "http", "method": "GET", "path": "/", "headers": []}
-    with pytest.raises(RuntimeError, match="LuciaMiddleware"):
+    with pytest.raises(RuntimeError, match="ASGICookies"):
         auth.handle_request(scope)
 
 
@@ -200,8 +200,16 @@ async def test_a_websocket_accept_carries_the_cookies(auth: Auth) -> None:
         await send({"type": "websocket.close"})
 
     sent = Recorder()
-    scope: Scope = {"type": "websocket", "path": "/ws", "headers": [(b"cookie", b"auth_session=nope")]}
-    await LuciaMiddleware(app)(scope, no_receive, sent)
+    scope: Scope = {
+        "type": "websocket",
+        "path": "/ws",
+        "headers": [
+            (b"host", b"example.com"),
+            (b"origin", b"http://example.com"),
+            (b"cookie", b"auth_session=nope"),
+        ],
+    }
+    await ASGICookies(app)(scope, no_receive, sent)
     accept, close = sent.messages
     assert accept["headers"] == [(b"set-cookie", auth.create_session_cookie(None).serialize().encode())]
     assert "headers" not in close
@@ -217,9 +225,7 @@ async def test_a_cookie_after_the_response_started_raises(auth: Auth, session: S
         await send({"type": "http.response.body", "body": b""})
 
     sent = Recorder()
-    await LuciaMiddleware(app)(
-        {"type": "http", "method": "GET", "path": "/", "headers": []}, no_receive, sent
-    )
+    await ASGICookies(app)({"type": "http", "method": "GET", "path": "/", "headers": []}, no_receive, sent)
     assert sent.messages[0]["headers"] == []
 
 
@@ -230,6 +236,6 @@ async def test_lifespan_passes_through() -> None:
         seen.append(scope)
 
     scope: Scope = {"type": "lifespan"}
-    await LuciaMiddleware(app)(scope, no_receive, Recorder())
+    await ASGICookies(app)(scope, no_receive, Recorder())
     assert len(seen) == 1
     assert seen[0] is scope

@@ -1,4 +1,4 @@
-"""The django() middleware and LuciaMiddleware on a real Django application (async views) over a real
+"""The django() middleware and DjangoCookies on a real Django application (async views) over a real
 SQLite database. The module is its own URLconf."""
 
 # mypy: disable-error-code="import-untyped"
@@ -25,8 +25,8 @@ from django.urls import path
 
 from lucia_core import Auth, LuciaError, Session
 from lucia_core.expiration import now_ms
+from lucia_core.frameworks.django import DjangoCookies, SerializedMorsel
 from lucia_core.middleware import django as django_middleware
-from lucia_core.middleware.frameworks.django import LuciaMiddleware, SerializedMorsel
 
 if not settings.configured:
     settings.configure(
@@ -34,7 +34,7 @@ if not settings.configured:
         SECRET_KEY="lucia-core tests",
         ALLOWED_HOSTS=["testserver", "example.com"],
         ROOT_URLCONF=__name__,
-        MIDDLEWARE=["lucia_core.middleware.frameworks.django.LuciaMiddleware"],
+        MIDDLEWARE=["lucia_core.frameworks.django.DjangoCookies"],
         INSTALLED_APPS=[],
         USE_TZ=True,
     )
@@ -82,7 +82,7 @@ async def sign_in(request: HttpRequest) -> HttpResponse:
 
 
 async def explicit(request: HttpRequest) -> HttpResponse:
-    # Without LuciaMiddleware: the response exists first, and handle_request writes on it.
+    # Without DjangoCookies: the response exists first, and handle_request writes on it.
     response = HttpResponseRedirect("/me")
     auth_request = CURRENT["auth"].handle_request(request, response)
     session = await auth_request.validate()
@@ -161,6 +161,25 @@ async def test_a_same_origin_post_passes(auth: Auth, session: Session) -> None:
     assert response.json() == user_of(session)
 
 
+HANDSHAKE = {"Upgrade": "websocket", "Connection": "Upgrade", "Sec-WebSocket-Version": "13"}
+
+
+@pytest.mark.parametrize("origin", ["http://evil.com", "http://evil.testserver", None])
+async def test_a_cross_site_websocket_handshake_is_not_authenticated(
+    auth: Auth, session: Session, origin: str | None
+) -> None:
+    # Django (ASGI or WSGI) sees a handshake as a GET with Upgrade: websocket, checked like a POST.
+    headers = HANDSHAKE if origin is None else {**HANDSHAKE, "Origin": origin}
+    response = await client_with(session.session_id).get("/me", headers=headers)
+    assert response.json() == user_of(None)
+    assert set_cookie_headers(response) == []
+
+
+async def test_a_same_origin_websocket_handshake_is_authenticated(auth: Auth, session: Session) -> None:
+    response = await client_with(session.session_id).get("/me", headers={**HANDSHAKE, "Origin": ORIGIN})
+    assert response.json() == user_of(session)
+
+
 async def test_a_bearer_token_works(auth: Auth, session: Session) -> None:
     response = await AsyncClient().post("/me", headers={"Authorization": f"Bearer {session.session_id}"})
     assert response.json() == user_of(session)
@@ -204,7 +223,7 @@ async def test_with_an_explicit_response_no_middleware_is_needed(auth: Auth, ses
         response = await client_with(session.session_id).post("/explicit", headers={"Origin": ORIGIN})
         assert response.status_code == 302
         assert set_cookie_headers(response) == [auth.create_session_cookie(session).serialize()]
-        with pytest.raises(RuntimeError, match="LuciaMiddleware"):
+        with pytest.raises(RuntimeError, match="DjangoCookies"):
             await AsyncClient().get("/me")
 
 
@@ -217,7 +236,7 @@ def test_the_middleware_serves_a_sync_stack_too(auth: Auth) -> None:
         context.set_cookie(cookie)  # what AuthRequest does when it clears or renews a cookie
         return HttpResponse()
 
-    response = LuciaMiddleware(view)(RequestFactory().get("/"))
+    response = DjangoCookies(view)(RequestFactory().get("/"))
     assert set_cookie_headers(response) == [cookie.serialize()]
 
 
@@ -238,3 +257,9 @@ def test_a_serialized_morsel_survives_pickling(auth: Auth) -> None:
     copy = pickle.loads(pickle.dumps(morsel))
     assert copy.output(header="").strip() == auth.create_session_cookie(None).serialize()
     assert (copy.key, copy.value) == ("auth_session", "")
+
+
+async def test_a_serialized_morsel_prints_its_value_masked(auth: Auth, session: Session) -> None:
+    morsel = SerializedMorsel(auth.create_session_cookie(session))
+    assert session.session_id not in repr(morsel)
+    assert session.session_id not in str([morsel])

@@ -1,4 +1,4 @@
-"""The FastAPI dependencies and LuciaMiddleware on a real FastAPI application over a real SQLite database."""
+"""The FastAPI dependencies and ASGICookies on a real FastAPI application over a real SQLite database."""
 
 # No "from __future__ import annotations": FastAPI reads the endpoints' Annotated[...] at runtime,
 # and they name dependencies local to build_app().
@@ -19,13 +19,13 @@ from pydantic import BaseModel
 
 from lucia_core import Auth, AuthRequest, LuciaError, Session
 from lucia_core.expiration import now_ms
-from lucia_core.middleware import starlette
-from lucia_core.middleware.frameworks.fastapi import (
-    LuciaMiddleware,
+from lucia_core.frameworks.asgi import ASGICookies
+from lucia_core.frameworks.fastapi import (
     auth_request_dependency,
     require_session,
     session_dependency,
 )
+from lucia_core.middleware import starlette
 
 from .conftest import RecordingAdapter
 
@@ -65,7 +65,7 @@ def user_of(session: Session | None) -> dict[str, str | None]:
 
 def build_app(auth: Auth) -> FastAPI:
     app = FastAPI()
-    app.add_middleware(LuciaMiddleware)
+    app.add_middleware(ASGICookies)
     current_session = session_dependency(auth)
     signed_in = require_session(auth)
     cookie_only = require_session(auth, bearer=False)

@@ -19,9 +19,7 @@ def run(code: str) -> subprocess.CompletedProcess[str]:
 
 @pytest.mark.parametrize("framework", FRAMEWORKS)
 def test_importing_a_middleware_without_its_framework_names_the_extra(framework: str) -> None:
-    result = run(
-        f"import sys; sys.modules[{framework!r}] = None; import lucia_core.middleware.frameworks.{framework}"
-    )
+    result = run(f"import sys; sys.modules[{framework!r}] = None; import lucia_core.frameworks.{framework}")
     assert result.returncode != 0
     assert "ImportError" in result.stderr
     assert f'pip install "lucia-core[{framework}]"' in result.stderr
@@ -40,7 +38,7 @@ def test_calling_a_factory_without_its_framework_names_the_extra(framework: str)
 def test_the_core_and_the_asgi_middleware_import_no_framework() -> None:
     code = (
         "import sys, lucia_core, lucia_core.middleware as m; m.asgi(); m.lucia()\n"
-        "import lucia_core.middleware.frameworks.asgi\n"
+        "import lucia_core.frameworks.asgi\n"
         f"print(sorted(name for name in {FRAMEWORKS!r} if name in sys.modules))"
     )
     result = run(code)

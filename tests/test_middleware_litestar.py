@@ -1,4 +1,4 @@
-"""The litestar() middleware and LuciaMiddleware on a real Litestar application over a real SQLite
+"""The litestar() middleware and ASGICookies on a real Litestar application over a real SQLite
 database.
 
 The client is httpx's ASGI transport rather than Litestar 2's AsyncTestClient, which runs the
@@ -25,8 +25,9 @@ from litestar.types import HTTPScope
 
 from lucia_core import Auth, LuciaError, Session
 from lucia_core.expiration import now_ms
+from lucia_core.frameworks.asgi import ASGICookies
+from lucia_core.frameworks.litestar import SerializedCookie
 from lucia_core.middleware import litestar
-from lucia_core.middleware.frameworks.litestar import LuciaMiddleware, SerializedCookie
 
 HOUR = 3_600_000
 PASSWORD = "correct horse battery staple"
@@ -99,7 +100,7 @@ def build_app(auth: Auth) -> Litestar:
         return response
 
     handlers = [me, protected, go_home, sign_in, explicit]
-    return Litestar(route_handlers=handlers, middleware=[LuciaMiddleware])
+    return Litestar(route_handlers=handlers, middleware=[ASGICookies])
 
 
 def client(auth: Auth) -> httpx.AsyncClient:
@@ -186,7 +187,7 @@ def test_without_middleware_or_response_handle_request_raises(auth: Auth) -> Non
     request: Request[Any, Any, Any] = Request(
         cast(HTTPScope, {"type": "http", "method": "GET", "headers": []})
     )
-    with pytest.raises(RuntimeError, match="LuciaMiddleware"):
+    with pytest.raises(RuntimeError, match="ASGICookies"):
         auth.handle_request(request)
     with pytest.raises(TypeError, match="litestar"):
         auth.handle_request({"method": "GET"})
@@ -200,3 +201,9 @@ def test_a_serialized_cookie_writes_the_exact_header(auth: Auth) -> None:
     assert serialized.to_encoded_header() == (b"set-cookie", cookie.serialize().encode())
     assert serialized.to_header() == f"Set-Cookie: {cookie.serialize()}"
     assert serialized.to_header(header="") == cookie.serialize()
+
+
+async def test_a_serialized_cookie_prints_its_value_masked(auth: Auth, session: Session) -> None:
+    cookie = SerializedCookie(auth.create_session_cookie(session))
+    assert session.session_id not in repr(cookie)
+    assert session.session_id not in str([cookie])

@@ -19,8 +19,8 @@ from starlette.routing import Route
 
 from lucia_core import Auth, LuciaError, Session
 from lucia_core.expiration import now_ms
+from lucia_core.frameworks.asgi import ASGICookies
 from lucia_core.middleware import starlette
-from lucia_core.middleware.frameworks.starlette import LuciaMiddleware
 
 HOUR = 3_600_000
 PASSWORD = "correct horse battery staple"
@@ -72,7 +72,7 @@ def build_app(auth: Auth, *, with_middleware: bool = True) -> Starlette:
         return RedirectResponse("/me", status_code=303)
 
     async def explicit(request: Request) -> Response:
-        # Without LuciaMiddleware: the response exists first, and handle_request writes on it.
+        # Without ASGICookies: the response exists first, and handle_request writes on it.
         response = Response(status_code=204) if request.method == "GET" else RedirectResponse("/", 303)
         auth_request = auth.handle_request(request, response)
         session = await auth_request.validate()
@@ -87,7 +87,7 @@ def build_app(auth: Auth, *, with_middleware: bool = True) -> Starlette:
         Route("/sign-in", sign_in, methods=["POST"]),
         Route("/explicit", explicit, methods=["GET", "POST"]),
     ]
-    return Starlette(routes=routes, middleware=[Middleware(LuciaMiddleware)] if with_middleware else [])
+    return Starlette(routes=routes, middleware=[Middleware(ASGICookies)] if with_middleware else [])
 
 
 def client(app: Starlette) -> httpx.AsyncClient:
@@ -175,7 +175,7 @@ async def test_with_an_explicit_response_no_middleware_is_needed(auth: Auth, ses
 
 async def test_without_middleware_or_response_handle_request_raises(auth: Auth) -> None:
     request = Request({"type": "http", "method": "GET", "path": "/", "headers": []})
-    with pytest.raises(RuntimeError, match="LuciaMiddleware"):
+    with pytest.raises(RuntimeError, match="ASGICookies"):
         auth.handle_request(request)
 
 

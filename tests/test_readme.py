@@ -54,5 +54,21 @@ def test_readme_names_the_two_commands_ci_runs() -> None:
     assert "./dev test" in (ROOT / ".ci" / "run").read_text()
 
 
+FRAMEWORK_EXAMPLES = ["fastapi_app", "starlette_app", "aiohttp_app", "django_app", "litestar_app"]
+
+
+def test_each_framework_example_in_readme_is_the_file_the_tests_run() -> None:
+    frameworks = README[README.index("## Frameworks") : README.index("## How it works")]
+    blocks = re.findall(r"```python\n(.*?)```", frameworks, flags=re.DOTALL)
+    for name in FRAMEWORK_EXAMPLES:
+        assert (ROOT / "examples" / f"{name}.py").read_text() in blocks, name
+    assert len(blocks) == len(FRAMEWORK_EXAMPLES)
+
+
+def test_readme_says_how_to_normalize_usernames_and_what_a_csrf_refusal_looks_like() -> None:
+    assert 'unicodedata.normalize("NFKC", username).casefold().strip()' in README
+    assert "### What a CSRF refusal looks like to a client" in README
+
+
 def test_login_throttling_in_readme_is_examples_login_throttling() -> None:
     assert (ROOT / "examples" / "login_throttling.py").read_text() in python_blocks()

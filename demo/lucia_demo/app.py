@@ -1,7 +1,7 @@
 """The web application: sign up, log in, the profile with its sessions, password change, sign out.
 
 Every page is rendered on the server from ``templates/``; every action is an HTML form POST.
-Lucia does the work through ``lucia_core.middleware``: :class:`LuciaMiddleware` puts the session
+Lucia does the work through ``lucia_core.middleware``: :class:`ASGICookies` puts the session
 cookie on whatever response an endpoint returns, and the FastAPI dependencies give each endpoint
 the request's session (validated once per request, renewed when idle, cleared when invalid).
 
@@ -24,13 +24,13 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
-from lucia_core import AuthRequest, LuciaError, PasswordHasher, Session
-from lucia_core.middleware.frameworks.fastapi import (
-    LuciaMiddleware,
+from lucia_core import AuthRequest, Env, LuciaError, PasswordHasher, Session
+from lucia_core.frameworks.asgi import ASGICookies
+from lucia_core.frameworks.fastapi import (
     auth_request_dependency,
     session_dependency,
 )
-from lucia_core.middleware.frameworks.starlette import get_auth_request
+from lucia_core.frameworks.starlette import get_auth_request
 from lucia_core.throttling import Throttle
 
 from . import development, password_reset, verification
@@ -43,7 +43,7 @@ from .forms import (
     username_problem,
 )
 from .mail import Mail
-from .presentation import describe_user_agent, format_datetime, from_unix_ms, relative_time
+from .presentation import backend_kind, describe_user_agent, format_datetime, from_unix_ms, relative_time
 from .sign_in_limits import SignInLimits, default_throttle
 from .site import Site
 from .storage import Storage
@@ -94,7 +94,7 @@ def now_ms() -> int:
 def create_app(
     storage: Storage,
     *,
-    env: str = "DEV",
+    env: Env = "DEV",
     password_hash: PasswordHasher | None = None,
     mail: Mail | None = None,
     public_url: str | None = None,
@@ -117,7 +117,7 @@ def create_app(
     app = FastAPI(title="lucia-core demo", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.auth = auth
     app.state.mail = mail
-    app.add_middleware(LuciaMiddleware)
+    app.add_middleware(ASGICookies)
     app.add_middleware(BaseHTTPMiddleware, dispatch=_add_security_headers)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
@@ -150,7 +150,11 @@ def create_app(
         return templates.TemplateResponse(
             request,
             template,
-            {"user": current.user if current else None, "notice": notice, "storage": storage.description}
+            {
+                "user": current.user if current else None,
+                "notice": notice,
+                "storage": backend_kind(storage.adapter),
+            }
             | context,
             status_code=status_code,
         )

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from lucia_core import Adapter, Auth, PasswordHasher, SessionRow, UserRow, lucia
+from lucia_core import Adapter, Auth, Env, PasswordHasher, SessionRow, UserRow, lucia
 from lucia_core.middleware import starlette
 
 #: The provider id of the username-and-password keys: a key id is ``username:<username>``.
@@ -30,7 +30,7 @@ def _session_attributes(row: SessionRow) -> Mapping[str, Any]:
     return {"user_agent": row.get("user_agent"), "created_at": row.get("created_at")}
 
 
-def create_auth(adapter: Adapter, *, env: str = "DEV", password_hash: PasswordHasher | None = None) -> Auth:
+def create_auth(adapter: Adapter, *, env: Env = "DEV", password_hash: PasswordHasher | None = None) -> Auth:
     """Lucia configured for the demo over ``adapter``.
 
     ``env="PROD"`` marks cookies ``Secure`` (serve over HTTPS then). ``password_hash`` replaces

@@ -68,3 +68,26 @@ def relative_time(moment: datetime, now: datetime | None = None) -> str:
             text = f"{count} {unit}{'' if count == 1 else 's'}"
             return f"in {text}" if seconds > 0 else f"{text} ago"
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+# The backend each adapter package stores in, by the package's name.
+_BACKENDS = {
+    "lucia_adapter_sqlite": "SQLite",
+    "lucia_adapter_postgres": "PostgreSQL",
+    "lucia_adapter_mysql": "MySQL",
+    "lucia_adapter_mongodb": "MongoDB",
+    "lucia_adapter_redis": "Redis",
+}
+
+
+def _kind(adapter: object) -> str:
+    return _BACKENDS.get(type(adapter).__module__.partition(".")[0], "a custom adapter")
+
+
+def backend_kind(adapter: object) -> str:
+    """Where the data lives, as the kind of backend only ("SQLite", "PostgreSQL users, Redis
+    sessions"): the footer is shown to anonymous visitors, so no path, host or URL."""
+    users, sessions = getattr(adapter, "user_adapter", adapter), getattr(adapter, "session_adapter", adapter)
+    if _kind(users) == _kind(sessions):
+        return _kind(users)
+    return f"{_kind(users)} users, {_kind(sessions)} sessions"

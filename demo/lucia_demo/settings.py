@@ -20,6 +20,8 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from lucia_core import Env
+
 from .mail import MailSettings
 from .storage import DEFAULT_DATABASE_URL
 
@@ -32,7 +34,7 @@ class Settings:
     session_url: str | None = None
     host: str = "127.0.0.1"
     port: int = 8000
-    env: str = "DEV"
+    env: Env = "DEV"
     public_url: str | None = None
     mail: MailSettings = field(default_factory=MailSettings)
 
@@ -40,7 +42,8 @@ class Settings:
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> Settings:
         """Settings from the ``LUCIA_DEMO_*`` variables (``os.environ`` by default).
 
-        Raises ValueError for a port that is not a number from 0 to 65535.
+        Raises ValueError for a port that is not a number from 0 to 65535, or an env that is not
+        DEV or PROD.
         """
         environ = os.environ if environ is None else environ
         port_text = environ.get("LUCIA_DEMO_PORT") or str(cls.port)
@@ -51,7 +54,15 @@ class Settings:
             session_url=environ.get("LUCIA_DEMO_SESSION_URL") or None,
             host=environ.get("LUCIA_DEMO_HOST") or cls.host,
             port=int(port_text),
-            env=environ.get("LUCIA_DEMO_ENV") or cls.env,
+            env=_env(environ.get("LUCIA_DEMO_ENV") or cls.env),
             public_url=environ.get("LUCIA_DEMO_PUBLIC_URL") or None,
             mail=MailSettings.from_environment(environ),
         )
+
+
+def _env(value: str) -> Env:
+    if value == "DEV":
+        return "DEV"
+    if value == "PROD":
+        return "PROD"
+    raise ValueError(f'LUCIA_DEMO_ENV must be "DEV" or "PROD", not {value!r}')

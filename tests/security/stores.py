@@ -12,7 +12,7 @@ text), ``auth_user.note`` and ``user_session.note`` (long text), ``user_session.
 from __future__ import annotations
 
 import secrets
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -65,8 +65,8 @@ _MYSQL_COLUMNS = (
 class UnreachableAdapter:
     """An adapter whose every method fails the test: header parsing must not touch storage."""
 
-    def __getattr__(self, name: str) -> Callable[..., NoReturn]:
-        def fail(*args: Any, **kwargs: Any) -> NoReturn:
+    def __getattr__(self, name: str) -> Callable[..., Coroutine[Any, Any, NoReturn]]:
+        async def fail(*args: Any, **kwargs: Any) -> NoReturn:
             raise AssertionError(f"the database was reached: {name}{args!r}")
 
         return fail

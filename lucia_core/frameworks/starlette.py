@@ -2,16 +2,16 @@
 
 ``pip install "lucia-core[starlette]"``. Two ways to get the cookie onto the response:
 
-1. Install :class:`LuciaMiddleware` and call ``handle_request(request)``: the cookie lands on
+1. Install :class:`ASGICookies` and call ``handle_request(request)``: the cookie lands on
    whatever response the endpoint returns or raises (the recommended way, and the one FastAPI
    needs, whose endpoints often return their own ``RedirectResponse``)::
 
        from starlette.middleware import Middleware
        from lucia_core.middleware import starlette
-       from lucia_core.middleware.frameworks.starlette import LuciaMiddleware
+       from lucia_core.frameworks.asgi import ASGICookies
 
        auth = lucia(adapter=adapter, middleware=starlette())
-       app = Starlette(routes=routes, middleware=[Middleware(LuciaMiddleware)])
+       app = Starlette(routes=routes, middleware=[Middleware(ASGICookies)])
 
        async def home(request: Request) -> Response:
            session = await auth.handle_request(request).validate()
@@ -24,8 +24,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 try:
     from starlette.requests import HTTPConnection
     from starlette.responses import Response
@@ -34,11 +32,12 @@ except ImportError as error:  # pragma: no cover - exercised in a subprocess wit
         f'{__name__} needs Starlette; install it with: pip install "lucia-core[starlette]"'
     ) from error
 
-from ...auth import Auth
-from ...cookie import Cookie
-from ...request import AuthRequest, RequestContext
-from ..response_cookies import CookieIdentity, cookie_identity
-from .asgi import LuciaMiddleware, response_cookies, scope_request_context
+from ..auth import Auth
+from ..context import RequestContext
+from ..cookie import Cookie
+from ..request import AuthRequest
+from .asgi import response_cookies, scope_request_context
+from .response_cookies import response_writer
 
 _AUTH_REQUESTS_KEY = "lucia_core.auth_requests"
 
@@ -48,7 +47,7 @@ def request_context(connection: HTTPConnection, response: Response | None = None
 
     What the ``starlette()`` middleware builds for ``handle_request(request)`` and
     ``handle_request(request, response)``. Without ``response``, cookies are queued for
-    :class:`LuciaMiddleware` (RuntimeError when it is not installed); with it, they are written on
+    :class:`ASGICookies` (RuntimeError when it is not installed); with it, they are written on
     ``response`` as raw ``Set-Cookie`` headers, a later write of the same cookie replacing the
     earlier one. Raises TypeError for arguments of other types.
     """
@@ -60,14 +59,15 @@ def request_context(connection: HTTPConnection, response: Response | None = None
         return scope_request_context(connection.scope, response_cookies(connection.scope).set)
     if not isinstance(response, Response):
         raise TypeError("handle_request(request, response) takes a Starlette Response as its second argument")
-    return scope_request_context(connection.scope, _writer(response))
+    set_cookie = response_writer(lambda: response.raw_headers, _raw_header)
+    return scope_request_context(connection.scope, set_cookie)
 
 
 def get_auth_request(auth: Auth, connection: HTTPConnection) -> AuthRequest:
     """The one :class:`AuthRequest` of ``auth`` for this connection, created on first use.
 
     Kept in the connection's scope, so that dependencies, middleware and the endpoint share one
-    validation (and one renewal) per request. Its cookies are queued for :class:`LuciaMiddleware`
+    validation (and one renewal) per request. Its cookies are queued for :class:`ASGICookies`
     (RuntimeError when it is not installed), whatever middleware ``auth`` is configured with.
     """
     cache: dict[Auth, AuthRequest] = connection.scope.setdefault(_AUTH_REQUESTS_KEY, {})
@@ -78,19 +78,8 @@ def get_auth_request(auth: Auth, connection: HTTPConnection) -> AuthRequest:
     return auth_request
 
 
-def _writer(response: Response) -> Callable[[Cookie], None]:
-    written: dict[CookieIdentity, tuple[bytes, bytes]] = {}
-
-    def set_cookie(cookie: Cookie) -> None:
-        header = (b"set-cookie", cookie.serialize().encode("latin-1"))
-        previous = written.get(cookie_identity(cookie))
-        if previous is not None and previous in response.raw_headers:
-            response.raw_headers[response.raw_headers.index(previous)] = header
-        else:
-            response.raw_headers.append(header)
-        written[cookie_identity(cookie)] = header
-
-    return set_cookie
+def _raw_header(cookie: Cookie) -> tuple[bytes, bytes]:
+    return b"set-cookie", cookie.serialize().encode("latin-1")
 
 
-__all__ = ["LuciaMiddleware", "get_auth_request", "request_context"]
+__all__ = ["get_auth_request", "request_context"]

@@ -1,14 +1,14 @@
-"""Django: the request context of an ``HttpRequest``, and :class:`LuciaMiddleware` for its cookies.
+"""Django: the request context of an ``HttpRequest``, and :class:`DjangoCookies` for its cookies.
 
 ``pip install "lucia-core[django]"``. Validation is async, so this is for async views (under
-ASGI or WSGI alike); :class:`LuciaMiddleware` itself serves sync and async stacks. Two ways to
+ASGI or WSGI alike); :class:`DjangoCookies` itself serves sync and async stacks. Two ways to
 get the cookie onto the response:
 
-1. Add :class:`LuciaMiddleware` to ``settings.MIDDLEWARE`` and call ``handle_request(request)``:
+1. Add :class:`DjangoCookies` to ``settings.MIDDLEWARE`` and call ``handle_request(request)``:
    the cookies are set on whatever response the view returns (or Django builds from an exception
    it raised; the recommended way)::
 
-       MIDDLEWARE = [..., "lucia_core.middleware.frameworks.django.LuciaMiddleware"]
+       MIDDLEWARE = [..., "lucia_core.frameworks.django.DjangoCookies"]
 
        auth = lucia(adapter=adapter, middleware=lucia_core.middleware.django())
 
@@ -25,7 +25,7 @@ sees the cookie as usual.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, MutableSequence
 from http.cookies import Morsel
 from typing import Any
 
@@ -37,12 +37,13 @@ except ImportError as error:  # pragma: no cover - exercised in a subprocess wit
         f'{__name__} needs Django; install it with: pip install "lucia-core[django]"'
     ) from error
 
-from ...cookie import Cookie
-from ...request import RequestContext
-from ..headers import join_headers
-from ..response_cookies import ResponseCookies
+from ..context import RequestContext
+from ..cookie import Cookie
+from ..masking import mask
+from .headers import join_headers
+from .response_cookies import ResponseCookies, response_writer
 
-# The attribute of the request where LuciaMiddleware keeps the response's cookies.
+# The attribute of the request where DjangoCookies keeps the response's cookies.
 _COOKIES_ATTRIBUTE = "_lucia_core_response_cookies"
 _DEFAULT_PORTS = {"http": "80", "https": "443"}
 
@@ -63,6 +64,9 @@ class SerializedMorsel(Morsel[str]):
         """The ``Set-Cookie`` value, as serialized by lucia-core."""
         return self.header
 
+    def __repr__(self) -> str:
+        return f"<SerializedMorsel: {self.key}={mask(self.value)}>"
+
     def __getstate__(self) -> dict[str, Any]:
         return {**super().__getstate__(), "header": self.header}  # type: ignore[misc]
 
@@ -71,7 +75,7 @@ class SerializedMorsel(Morsel[str]):
         self.header = state["header"]
 
 
-class LuciaMiddleware:
+class DjangoCookies:
     """Django middleware that sets the cookies queued by ``handle_request(request)`` on the response.
 
     Put it in ``settings.MIDDLEWARE``; it is sync- and async-capable, so it adds no thread hop to
@@ -113,7 +117,7 @@ def request_context(request: HttpRequest, response: HttpResponseBase | None = No
 
     What the ``django()`` middleware builds for ``handle_request(request)`` and
     ``handle_request(request, response)``. Without ``response``, cookies are queued for
-    :class:`LuciaMiddleware` (RuntimeError when it is not installed); with it, they are set in
+    :class:`DjangoCookies` (RuntimeError when it is not installed); with it, they are set in
     ``response.cookies``, a later write of the same cookie replacing the earlier one. The URL is
     built from the ``Host`` header as received (no ``ALLOWED_HOSTS`` check here: Django's own).
     Raises TypeError for arguments of other types.
@@ -125,14 +129,14 @@ def request_context(request: HttpRequest, response: HttpResponseBase | None = No
         cookies = getattr(request, _COOKIES_ATTRIBUTE, None)
         if not isinstance(cookies, ResponseCookies):
             raise RuntimeError(
-                f"{__name__}.LuciaMiddleware is not in settings.MIDDLEWARE, so the session cookie "
+                f"{__name__}.DjangoCookies is not in settings.MIDDLEWARE, so the session cookie "
                 "cannot be set: add it, or use handle_request(request, response)"
             )
         set_cookie = cookies.set
     elif isinstance(response, HttpResponseBase):
-
-        def set_cookie(cookie: Cookie) -> None:
-            _set_cookies(response, [cookie])
+        set_cookie = response_writer(
+            lambda: list(response.cookies.values()), SerializedMorsel, store=_store_morsels(response)
+        )
 
     else:
         raise TypeError(
@@ -149,6 +153,15 @@ def _set_cookies(response: HttpResponseBase, cookies: list[Cookie]) -> None:
         response.cookies[cookie.name] = SerializedMorsel(cookie)
 
 
+def _store_morsels(response: HttpResponseBase) -> Callable[[MutableSequence[SerializedMorsel]], None]:
+    # response.cookies is keyed by name: storing a morsel replaces the one of its name.
+    def store(morsels: MutableSequence[SerializedMorsel]) -> None:
+        for morsel in morsels:
+            response.cookies[morsel.key] = morsel
+
+    return store
+
+
 def _url(request: HttpRequest) -> str:
     scheme = request.scheme or "http"
     meta = request.META
@@ -161,4 +174,4 @@ def _url(request: HttpRequest) -> str:
     return f"{scheme}://{host}{request.get_full_path()}"
 
 
-__all__ = ["LuciaMiddleware", "SerializedMorsel", "request_context"]
+__all__ = ["DjangoCookies", "SerializedMorsel", "request_context"]

@@ -1,9 +1,9 @@
-"""Any ASGI application: :class:`LuciaMiddleware` and the request context of an ASGI scope.
+"""Any ASGI application: :class:`ASGICookies` and the request context of an ASGI scope.
 
 Wrap the application, then pass the connection's scope to ``handle_request``::
 
     from lucia_core.middleware import asgi
-    from lucia_core.middleware.frameworks.asgi import LuciaMiddleware
+    from lucia_core.frameworks.asgi import ASGICookies
 
     auth = lucia(adapter=adapter, middleware=asgi())
 
@@ -11,9 +11,9 @@ Wrap the application, then pass the connection's scope to ``handle_request``::
         session = await auth.handle_request(scope).validate()
         ...
 
-    app = LuciaMiddleware(app)
+    app = ASGICookies(app)
 
-Starlette, FastAPI and Litestar applications use the same :class:`LuciaMiddleware` (see
+Starlette, FastAPI and Litestar applications use the same :class:`ASGICookies` (see
 :mod:`.starlette` and :mod:`.litestar`). This module needs no third-party package.
 """
 
@@ -23,10 +23,10 @@ from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from typing import Any
 from urllib.parse import quote
 
-from ...cookie import Cookie
-from ...request import RequestContext
-from ..headers import join_headers
-from ..response_cookies import ResponseCookies
+from ..context import RequestContext
+from ..cookie import Cookie
+from .headers import join_headers
+from .response_cookies import ResponseCookies
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -34,7 +34,7 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
-#: The scope key where :class:`LuciaMiddleware` puts the connection's :class:`ResponseCookies`.
+#: The scope key where :class:`ASGICookies` puts the connection's :class:`ResponseCookies`.
 SCOPE_KEY = "lucia_core.response_cookies"
 
 # The messages that carry a response's headers: every cookie must be on one of them.
@@ -45,7 +45,7 @@ _DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
 _PATH_SAFE = "/:@!$&'()*+,;="
 
 
-class LuciaMiddleware:
+class ASGICookies:
     """ASGI middleware that gets the session cookie onto whatever response the application sends.
 
     For each HTTP and WebSocket connection it adds an empty :class:`ResponseCookies` to (a copy
@@ -55,10 +55,10 @@ class LuciaMiddleware:
     ``websocket.accept``) message, so they reach the client whichever response the application
     returns: a redirect, an error page raised as an exception, a streamed body. A cookie written
     after that message raises RuntimeError. Other scopes (``lifespan``) pass through untouched, as
-    does a connection that an outer ``LuciaMiddleware`` already handles.
+    does a connection that an outer ``ASGICookies`` already handles.
 
     ``app`` is the wrapped ASGI application (the parameter name suits both Starlette's
-    ``Middleware(LuciaMiddleware)`` and Litestar's ``middleware=[LuciaMiddleware]``).
+    ``Middleware(ASGICookies)`` and Litestar's ``middleware=[ASGICookies]``).
     """
 
     def __init__(self, app: ASGIApp) -> None:
@@ -87,15 +87,15 @@ class LuciaMiddleware:
 
 
 def response_cookies(scope: Mapping[str, Any]) -> ResponseCookies:
-    """The :class:`ResponseCookies` that :class:`LuciaMiddleware` put in ``scope``.
+    """The :class:`ResponseCookies` that :class:`ASGICookies` put in ``scope``.
 
     Raises RuntimeError when the middleware does not wrap the application.
     """
     cookies = scope.get(SCOPE_KEY)
     if not isinstance(cookies, ResponseCookies):
         raise RuntimeError(
-            "no LuciaMiddleware on this application, so the session cookie cannot be set: wrap the "
-            "application in lucia_core.middleware.frameworks.asgi.LuciaMiddleware"
+            "no ASGICookies on this application, so the session cookie cannot be set: wrap the "
+            "application in lucia_core.frameworks.asgi.ASGICookies"
         )
     return cookies
 
@@ -105,7 +105,9 @@ def scope_request_context(scope: Mapping[str, Any], set_cookie: Callable[[Cookie
 
     Every request header is kept (``Origin``, ``Host``, ``X-Forwarded-Host`` or the configured CSRF
     host header, ``Cookie``, ``Authorization``...), repeated ones joined by :func:`join_headers`.
-    A WebSocket handshake has the method ``GET``. ``set_cookie`` writes a cookie on the response.
+    A WebSocket handshake has the method ``GET`` and ``websocket=True``, so that its origin is
+    checked (see :func:`lucia_core.origin.check_request_origin`). ``set_cookie`` writes a cookie
+    on the response.
     Raises TypeError for anything else than an ``http`` or ``websocket`` scope.
     """
     if not isinstance(scope, Mapping) or scope.get("type") not in _CONNECTION_TYPES:
@@ -114,16 +116,22 @@ def scope_request_context(scope: Mapping[str, Any], set_cookie: Callable[[Cookie
         (bytes(name).decode("latin-1"), bytes(value).decode("latin-1"))
         for name, value in scope.get("headers", ())
     )
-    method = scope.get("method", "GET") if scope["type"] == "http" else "GET"
-    return RequestContext(method=method, url=_url(scope, headers), headers=headers, set_cookie=set_cookie)
+    websocket = scope["type"] == "websocket"
+    return RequestContext(
+        method="GET" if websocket else scope.get("method", "GET"),
+        url=_url(scope, headers),
+        headers=headers,
+        set_cookie=set_cookie,
+        websocket=websocket,
+    )
 
 
 def request_context(scope: Mapping[str, Any]) -> RequestContext:
-    """The :class:`RequestContext` of ``scope``, its cookies queued for :class:`LuciaMiddleware`.
+    """The :class:`RequestContext` of ``scope``, its cookies queued for :class:`ASGICookies`.
 
     What the ``asgi()`` middleware builds for ``handle_request(scope)``. Raises TypeError for a
     scope that is not an HTTP or WebSocket connection's, RuntimeError when no
-    :class:`LuciaMiddleware` wraps the application.
+    :class:`ASGICookies` wraps the application.
     """
     if not isinstance(scope, Mapping) or scope.get("type") not in _CONNECTION_TYPES:
         raise TypeError("handle_request() with the asgi() middleware takes an HTTP or WebSocket ASGI scope")
@@ -148,7 +156,7 @@ def _url(scope: Mapping[str, Any], headers: Mapping[str, str]) -> str:
 __all__ = [
     "SCOPE_KEY",
     "ASGIApp",
-    "LuciaMiddleware",
+    "ASGICookies",
     "Message",
     "Receive",
     "Scope",

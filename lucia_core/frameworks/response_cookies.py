@@ -1,9 +1,14 @@
-"""The cookies queued for one response until the framework sends its headers."""
+"""Cookies on their way to a response: queued until the framework sends the headers
+(:class:`ResponseCookies`), or written straight onto a response object (:func:`response_writer`)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, MutableSequence
+from typing import TypeVar
+
 from ..cookie import Cookie
 
+T = TypeVar("T")
 CookieIdentity = tuple[str, str | None, str | None]
 
 
@@ -61,4 +66,40 @@ class ResponseCookies:
         return f"ResponseCookies(queued={names!r}, taken={self._taken!r})"
 
 
-__all__ = ["CookieIdentity", "ResponseCookies", "cookie_identity"]
+def response_writer(
+    headers: Callable[[], MutableSequence[T]],
+    encode: Callable[[Cookie], T],
+    *,
+    store: Callable[[MutableSequence[T]], None] | None = None,
+    sent: Callable[[], bool] | None = None,
+) -> Callable[[Cookie], None]:
+    """A ``RequestContext.set_cookie`` that writes onto one response object, for every framework.
+
+    ``headers()`` gives the response's list of cookie headers (or of whatever ``encode`` makes of
+    a cookie); a cookie with the same name, domain and path as one written before replaces its
+    entry, so the response carries one per cookie (RFC 6265 section 4.1.1), the last written.
+    ``store``, when given, saves the list back (for responses that do not expose a list of their
+    own). Once ``sent()`` is true the headers are gone, and a cookie raises RuntimeError.
+    """
+    written: dict[CookieIdentity, T] = {}
+
+    def set_cookie(cookie: Cookie) -> None:
+        if sent is not None and sent():
+            raise RuntimeError(
+                f"cannot set the cookie {cookie.name!r}: the response's headers have already been sent"
+            )
+        entry = encode(cookie)
+        values = headers()
+        previous = written.get(cookie_identity(cookie))
+        if previous is not None and previous in values:
+            values[values.index(previous)] = entry
+        else:
+            values.append(entry)
+        if store is not None:
+            store(values)
+        written[cookie_identity(cookie)] = entry
+
+    return set_cookie
+
+
+__all__ = ["CookieIdentity", "ResponseCookies", "cookie_identity", "response_writer"]

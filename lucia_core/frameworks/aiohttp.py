@@ -7,7 +7,7 @@
    streamed), just before its headers are sent (the recommended way)::
 
        from lucia_core.middleware import aiohttp as aiohttp_middleware
-       from lucia_core.middleware.frameworks import aiohttp as lucia_aiohttp
+       from lucia_core.frameworks import aiohttp as lucia_aiohttp
 
        auth = lucia(adapter=adapter, middleware=aiohttp_middleware())
        app = web.Application()
@@ -22,7 +22,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, MutableSequence
 from typing import Any
 
 try:
@@ -32,10 +32,10 @@ except ImportError as error:  # pragma: no cover - exercised in a subprocess wit
         f'{__name__} needs aiohttp; install it with: pip install "lucia-core[aiohttp]"'
     ) from error
 
-from ...cookie import Cookie
-from ...request import RequestContext
-from ..headers import join_headers
-from ..response_cookies import CookieIdentity, ResponseCookies, cookie_identity
+from ..context import RequestContext
+from ..cookie import Cookie
+from .headers import join_headers
+from .response_cookies import ResponseCookies, response_writer
 
 _INSTALLED = web.AppKey("lucia_core.setup", bool)
 _COOKIES_NAME = "lucia_core.response_cookies"
@@ -75,7 +75,12 @@ def request_context(request: web.BaseRequest, response: web.StreamResponse | Non
     if response is None:
         set_cookie = _queued_cookies(request).set
     elif isinstance(response, web.StreamResponse):
-        set_cookie = _writer(response)
+        set_cookie = response_writer(
+            lambda: response.headers.getall("Set-Cookie", []),
+            Cookie.serialize,
+            store=_store_headers(response),
+            sent=lambda: response.prepared,
+        )
     else:
         raise TypeError(
             "handle_request(request, response) takes an aiohttp web.StreamResponse as its second argument"
@@ -92,7 +97,7 @@ def _queued_cookies(request: web.BaseRequest) -> ResponseCookies:
     installed = isinstance(request, web.Request) and request.config_dict.get(_INSTALLED, False)
     if not installed:
         raise RuntimeError(
-            "lucia_core.middleware.frameworks.aiohttp.setup() was not called on this application, so the "
+            "lucia_core.frameworks.aiohttp.setup() was not called on this application, so the "
             "session cookie cannot be set: call it, or use handle_request(request, response)"
         )
     cookies: ResponseCookies = request.setdefault(_COOKIES_KEY, ResponseCookies())
@@ -106,26 +111,12 @@ async def _add_queued_cookies(request: web.Request, response: web.StreamResponse
         response.headers.add("Set-Cookie", cookie.serialize())
 
 
-def _writer(response: web.StreamResponse) -> Callable[[Cookie], None]:
-    written: dict[CookieIdentity, str] = {}
+def _store_headers(response: web.StreamResponse) -> Callable[[MutableSequence[str]], None]:
+    def store(values: MutableSequence[str]) -> None:
+        response.headers.popall("Set-Cookie", None)
+        response.headers.extend(("Set-Cookie", value) for value in values)
 
-    def set_cookie(cookie: Cookie) -> None:
-        if response.prepared:
-            raise RuntimeError(
-                f"cannot set the cookie {cookie.name!r}: the response's headers have already been sent"
-            )
-        header = cookie.serialize()
-        previous = written.get(cookie_identity(cookie))
-        values = response.headers.getall("Set-Cookie", [])
-        if previous is not None and previous in values:
-            values[values.index(previous)] = header
-            response.headers.popall("Set-Cookie")
-            response.headers.extend(("Set-Cookie", value) for value in values)
-        else:
-            response.headers.add("Set-Cookie", header)
-        written[cookie_identity(cookie)] = header
-
-    return set_cookie
+    return store
 
 
 __all__ = ["request_context", "setup"]

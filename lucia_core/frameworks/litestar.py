@@ -2,15 +2,15 @@
 
 ``pip install "lucia-core[litestar]"``. Two ways to get the cookie onto the response:
 
-1. Add :class:`LuciaMiddleware` (the ASGI one) to the application and call
+1. Add :class:`ASGICookies` (the ASGI one) to the application and call
    ``handle_request(request)``: the cookie lands on whatever response the handler returns or
    raises (the recommended way)::
 
        from lucia_core.middleware import litestar
-       from lucia_core.middleware.frameworks.litestar import LuciaMiddleware
+       from lucia_core.frameworks.asgi import ASGICookies
 
        auth = lucia(adapter=adapter, middleware=litestar())
-       app = Litestar(route_handlers=[...], middleware=[LuciaMiddleware])
+       app = Litestar(route_handlers=[...], middleware=[ASGICookies])
 
        @get("/")
        async def home(request: Request) -> dict[str, str | None]:
@@ -34,9 +34,11 @@ except ImportError as error:  # pragma: no cover - exercised in a subprocess wit
         f'{__name__} needs Litestar; install it with: pip install "lucia-core[litestar]"'
     ) from error
 
-from ...cookie import Cookie
-from ...request import RequestContext
-from .asgi import LuciaMiddleware, response_cookies, scope_request_context
+from ..context import RequestContext
+from ..cookie import Cookie
+from ..masking import mask
+from .asgi import response_cookies, scope_request_context
+from .response_cookies import response_writer
 
 
 class SerializedCookie(LitestarCookie):
@@ -64,6 +66,9 @@ class SerializedCookie(LitestarCookie):
         """The ASGI header pair."""
         return b"set-cookie", self.header.encode("latin-1")
 
+    def __repr__(self) -> str:
+        return f"SerializedCookie(key={self.key!r}, value={mask(self.value or '')!r}, path={self.path!r})"
+
 
 def request_context(
     connection: ASGIConnection[Any, Any, Any, Any], response: Response[Any] | None = None
@@ -72,7 +77,7 @@ def request_context(
 
     What the ``litestar()`` middleware builds for ``handle_request(request)`` and
     ``handle_request(request, response)``. Without ``response``, cookies are queued for
-    :class:`LuciaMiddleware` (RuntimeError when it is not installed); with it, they are added to
+    :class:`ASGICookies` (RuntimeError when it is not installed); with it, they are added to
     ``response.cookies``, a later write of the same cookie replacing the earlier one. Raises
     TypeError for arguments of other types.
     """
@@ -84,14 +89,11 @@ def request_context(
     if response is None:
         set_cookie = response_cookies(connection.scope).set
     elif isinstance(response, Response):
-
-        def set_cookie(cookie: Cookie) -> None:
-            serialized = SerializedCookie(cookie)
-            response.cookies = [*(c for c in response.cookies if c != serialized), serialized]
+        set_cookie = response_writer(lambda: response.cookies, SerializedCookie)
 
     else:
         raise TypeError("handle_request(request, response) takes a litestar.Response as its second argument")
     return scope_request_context(connection.scope, set_cookie)
 
 
-__all__ = ["LuciaMiddleware", "SerializedCookie", "request_context"]
+__all__ = ["SerializedCookie", "request_context"]
