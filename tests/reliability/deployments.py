@@ -157,7 +157,12 @@ class PostgresRaw:
 async def postgres_deployment(url: str, **pool_options: Any) -> AsyncIterator[Deployment]:
     """Lucia's tables in a schema ``lucia_test_<random>``, dropped afterwards."""
     schema = f"lucia_test_{secrets.token_hex(6)}"
-    tables = {"user": f"{schema}.auth_user", "key": f"{schema}.user_key", "session": f"{schema}.user_session"}
+    tables = {
+        "user": f"{schema}.auth_user",
+        "key": f"{schema}.user_key",
+        "session": f"{schema}.user_session",
+        "token": f"{schema}.user_token",
+    }
     connection = await asyncpg.connect(url)
     try:
         await connection.execute(f'CREATE SCHEMA "{schema}"')
