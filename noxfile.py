@@ -29,6 +29,7 @@ nox.options.sessions = [
     "quickstart",
     "e2e",
     "faults",
+    "oauth",
 ]
 
 
@@ -58,6 +59,7 @@ def tests(session: nox.Session) -> None:
         "--ignore=tests/conformance",
         "--ignore=tests/e2e",
         "--ignore=tests/reliability/faults",
+        "--ignore=tests/oauth",
         *session.posargs,
     )
 
@@ -111,6 +113,17 @@ def faults(session: nox.Session) -> None:
     scripts/backends.sh from installed binaries on free ports (the shared ones are untouched)."""
     session.install("-e", ".[all,frameworks]", *TEST_DEPS)
     session.run("pytest", "tests/reliability/faults", *session.posargs)
+
+
+@nox.session
+def oauth(session: nox.Session) -> None:
+    """lucia_core.oauth against real authorization servers on 127.0.0.1: npm oidc-provider (Node)
+    and Keycloak (Java 17, started once per run), installed by scripts/oauth-servers.sh into
+    .oauth-servers/ (npm and Maven from the machine's own configuration), plus every provider
+    against its documented request and response shapes."""
+    session.install("-e", ".[all,frameworks]", *TEST_DEPS)
+    session.run("bash", "scripts/oauth-servers.sh", "install", external=True)
+    session.run("pytest", "tests/oauth", *session.posargs)
 
 
 @nox.session

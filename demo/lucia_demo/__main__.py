@@ -13,6 +13,7 @@ import dataclasses
 import sys
 from collections.abc import Sequence
 
+from . import oauth
 from .server import serve
 from .settings import Settings
 from .storage import describe_url
@@ -51,7 +52,7 @@ def parse_arguments(argv: Sequence[str] | None = None) -> Settings:
 def main(argv: Sequence[str] | None = None) -> None:
     """Start the demo and serve until interrupted."""
     try:
-        settings = parse_arguments(argv)
+        settings = parse_arguments(oauth.take_arguments(argv))
     except ValueError as error:
         sys.exit(f"lucia demo: {error}")
     print(f"lucia demo: opening {describe_url(settings.database_url)}", flush=True)

@@ -33,7 +33,7 @@ from lucia_core.frameworks.fastapi import (
 from lucia_core.frameworks.starlette import get_auth_request
 from lucia_core.throttling import Throttle
 
-from . import development, password_reset, verification
+from . import development, oauth, password_reset, verification
 from .authentication import USERNAME_PROVIDER, create_auth
 from .forms import (
     could_be_credentials,
@@ -120,6 +120,7 @@ def create_app(
     app.add_middleware(ASGICookies)
     app.add_middleware(BaseHTTPMiddleware, dispatch=_add_security_headers)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    oauth.install(app, auth, storage)  # "Sign in with ..." when an OpenID Provider is configured
 
     CurrentSession = Annotated[Session | None, Depends(session_dependency(auth, bearer=False))]
     Authentication = Annotated[AuthRequest, Depends(auth_request_dependency(auth))]
@@ -263,7 +264,7 @@ def create_app(
     async def login_page(request: Request, session: CurrentSession) -> Response:
         if session is not None:
             return redirect("/profile")
-        return render(request, "login.html", None, error=None, username="")
+        return render(request, "login.html", None, error=None, username="", **oauth.login_context(app))
 
     @app.post("/login", dependencies=checked)
     async def login(
@@ -308,7 +309,8 @@ def create_app(
             (_session_row(item, current=item.session_id == session.session_id) for item in sessions),
             key=lambda row: (not row["current"], -row["created_sort"]),
         )
-        return render(request, "profile.html", session, session=session, sessions=rows)
+        oauth_methods = await oauth.profile_context(app, session)
+        return render(request, "profile.html", session, session=session, sessions=rows, **oauth_methods)
 
     @app.post("/sessions/sign-out-others", dependencies=checked)
     async def sign_out_others(session: SignedIn) -> Response:
