@@ -27,6 +27,7 @@ nox.options.sessions = [
     "tests",
     *(f"conformance-{name}" for name in BACKENDS),
     "quickstart",
+    "wheel",
     "e2e",
     "faults",
     "oauth",
@@ -59,6 +60,7 @@ def tests(session: nox.Session) -> None:
         "--ignore=tests/conformance",
         "--ignore=tests/e2e",
         "--ignore=tests/reliability/faults",
+        "--ignore=tests/wheel",
         "--ignore=tests/oauth",
         *session.posargs,
     )
@@ -83,12 +85,18 @@ def quickstart(session: nox.Session) -> None:
     """The README's quickstart, on an SQLite file in a temporary folder."""
     session.install("-e", ".[sqlite]")
     tmp = session.create_tmp()
-    session.run(
-        "python", "-c", "import shutil; shutil.copytree('schemas', '" + tmp + "/schemas', dirs_exist_ok=True)"
-    )
     script = str(session.invoked_from) + "/examples/quickstart.py"
     session.chdir(tmp)
     session.run("python", script)
+
+
+@nox.session
+def wheel(session: nox.Session) -> None:
+    """The built wheel in a fresh virtual environment: py.typed in every import package, and the
+    README's examples (quickstart, backends, the conformance conftest) run in an empty folder
+    outside the repository (the backends example against the test servers)."""
+    session.install("-e", ".[sqlite]", "pytest>=8", "pytest-asyncio>=0.24", "pip")
+    session.run("pytest", "tests/wheel", "-p", "no:cacheprovider", *session.posargs)
 
 
 @nox.session

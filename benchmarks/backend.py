@@ -4,20 +4,23 @@ A :class:`Backend` holds the connections to one server (a pool, a client). A :cl
 private set of Lucia's tables on it (a PostgreSQL schema, prefixed MariaDB tables, prefixed MongoDB
 collections or Redis keys, an SQLite file), created with lucia-core's own schema functions, with
 an :class:`~lucia_core.Auth` over it and *the floor*: the same operations written directly with the
-driver, as few statements and round trips as the layout allows. Stores are dropped at the end, so
-runs sharing a server (other test suites) never see each other's rows.
+driver, as few statements and round trips as the layout allows. The floor and every driver call
+live in the adapter package's ``testing`` module (its ``Floor``); :class:`FloorStore` runs it.
+Stores are dropped at the end, so runs sharing a server (other test suites) never see each
+other's rows.
 """
 
 from __future__ import annotations
 
 import os
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
+from typing import Any
 
 from lucia_core import Auth
+from lucia_core.database import KeyRow, SessionRow
 
-from .data import SessionRow, chunks, session_id, sessions, user_id
+from .data import active_expirations, chunks, session_id, sessions, user_id
 
 #: Rows per bulk-load batch.
 CHUNK = 20_000
@@ -26,15 +29,6 @@ CHUNK = 20_000
 def run_label() -> str:
     """A name unique to this process, for the private schemas, tables, collections and keys."""
     return f"lucia_bench_{os.getpid()}"
-
-
-@dataclass(frozen=True)
-class KeyRow:
-    """A key to bulk-load (``provider_id:provider_user_id``, its user, its password hash)."""
-
-    id: str
-    user_id: str
-    hashed_password: str | None
 
 
 class Store(ABC):
@@ -88,6 +82,54 @@ class Store(ABC):
     def round_trips(self) -> int | None:
         """Requests sent to the session server so far (Redis only; None where not counted)."""
         return None
+
+
+class FloorStore(Store):
+    """A store whose floor and bulk loading are the adapter package's ``testing.Floor``."""
+
+    def __init__(self, auth: Auth, floor: Any) -> None:
+        self.auth = auth
+        self.floor = floor
+
+    async def insert_users(self, ids: Sequence[str]) -> None:
+        """Bulk-load users with the driver."""
+        await self.floor.insert_users(ids)
+
+    async def insert_sessions(self, rows: Sequence[SessionRow]) -> None:
+        """Bulk-load sessions with the driver."""
+        await self.floor.insert_sessions(rows)
+
+    async def insert_keys(self, rows: Sequence[KeyRow]) -> None:
+        """Insert keys with the driver."""
+        await self.floor.insert_keys(rows)
+
+    async def analyze(self) -> None:
+        """Refresh the planner's statistics."""
+        await self.floor.analyze()
+
+    async def drop(self) -> None:
+        """Remove the store."""
+        await self.floor.drop()
+
+    async def floor_validate(self, session_id: str) -> bool:
+        """The floor's read of an active session and its user."""
+        return bool(await self.floor.validate(session_id))
+
+    async def floor_validate_idle(self, session_id: str) -> bool:
+        """The floor's read and renewal of an idle session."""
+        return bool(await self.floor.validate_idle(session_id, active_expirations()))
+
+    async def floor_create_session(self, session_id: str, user_id: str) -> None:
+        """The floor's insert of a new session."""
+        await self.floor.create_session(session_id, user_id, active_expirations())
+
+    async def floor_invalidate_session(self, session_id: str) -> None:
+        """The floor's delete of a session."""
+        await self.floor.invalidate_session(session_id)
+
+    async def floor_get_user_sessions(self, user_id: str) -> int:
+        """The floor's read of a user and its live sessions."""
+        return int(await self.floor.get_user_sessions(user_id))
 
 
 class Backend(ABC):
@@ -144,8 +186,3 @@ async def load(
 def session_ids(label: str, count: int, start: int = 0) -> list[str]:
     """The ids of sessions ``start`` .. ``start + count - 1`` of ``label``."""
     return [session_id(label, number) for number in range(start, start + count)]
-
-
-def flatten(rows: Iterable[SessionRow]) -> list[tuple[str, str, int, int]]:
-    """Sessions as plain tuples, in column order (id, user_id, active_expires, idle_expires)."""
-    return [(row.id, row.user_id, row.active_expires, row.idle_expires) for row in rows]

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
-from dataclasses import dataclass
 
+from lucia_core.database import SessionRow
 from lucia_core.expiration import now_ms
 
 DAY_MS = 24 * 60 * 60 * 1000
@@ -28,25 +28,6 @@ def session_id(label: str, number: int) -> str:
 def user_id(label: str, number: int) -> str:
     """The ``number``-th user id of ``label``: 15 hex characters."""
     return hashlib.blake2b(f"u:{label}:{number}".encode(), digest_size=8).hexdigest()[:15]
-
-
-@dataclass(frozen=True, slots=True)
-class SessionRow:
-    """A session to bulk-load: the four columns of Lucia's session table."""
-
-    id: str
-    user_id: str
-    active_expires: int
-    idle_expires: int
-
-    def as_dict(self) -> dict[str, object]:
-        """The row as lucia-core's adapters see it."""
-        return {
-            "id": self.id,
-            "user_id": self.user_id,
-            "active_expires": self.active_expires,
-            "idle_expires": self.idle_expires,
-        }
 
 
 def active_expirations(at_ms: int | None = None) -> tuple[int, int]:
@@ -67,7 +48,12 @@ def sessions(
     """Sessions ``start`` .. ``start + count - 1`` of ``label``; session i belongs to user ``i % users``."""
     active, idle_expires = idle_expirations() if idle else active_expirations()
     for number in range(start, start + count):
-        yield SessionRow(session_id(label, number), user_id(label, number % users), active, idle_expires)
+        yield {
+            "id": session_id(label, number),
+            "user_id": user_id(label, number % users),
+            "active_expires": active,
+            "idle_expires": idle_expires,
+        }
 
 
 def chunks(rows: Iterator[SessionRow], size: int) -> Iterator[list[SessionRow]]:

@@ -16,9 +16,10 @@ import math
 import time
 from typing import Any
 
+from lucia_core.database import KeyRow
 from lucia_core.password import Argon2idHasher
 
-from .backend import Backend, KeyRow, Store, load, session_ids
+from .backend import Backend, Store, load, session_ids
 from .measure import Round, Stat, Summary, percentile, run_round
 from .scenario_validate import SESSIONS, USERS, cycle
 from .settings import Settings
@@ -133,7 +134,7 @@ async def _run(backend: Backend, store: Store, settings: Settings, hashed: str) 
     await store.insert_users([f"loginuser{number}" for number in range(settings.logins)])
     await store.insert_keys(
         [
-            KeyRow(f"{PROVIDER}:user{number}", f"loginuser{number}", hashed)
+            KeyRow(id=f"{PROVIDER}:user{number}", user_id=f"loginuser{number}", hashed_password=hashed)
             for number in range(settings.logins)
         ]
     )

@@ -1,17 +1,14 @@
 import asyncio
-from pathlib import Path
 
 import aiosqlite
 
-from lucia_adapter_sqlite import sqlite_adapter
+from lucia_adapter_sqlite import create_schema, sqlite_adapter
 from lucia_core import LuciaError, lucia
-
-SCHEMA = Path("schemas/sqlite.sql").read_text()  # Lucia's tables; idempotent
 
 
 async def main() -> None:
     db = await aiosqlite.connect("quickstart.db")
-    await db.executescript(SCHEMA)
+    await create_schema(db)  # Lucia's tables (lucia-core schema sqlite prints them); idempotent
     auth = lucia(adapter=sqlite_adapter(db), env="DEV")
     try:  # sign up: a user and its username key; the password is hashed with Argon2id
         key = {"provider_id": "username", "provider_user_id": "ada", "password": "correct horse"}

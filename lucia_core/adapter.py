@@ -64,6 +64,18 @@ class UserAdapter(Protocol):
         """
         ...
 
+    async def replace_key_password(
+        self, key_id: str, expected_hashed_password: str | None, hashed_password: str | None
+    ) -> bool:
+        """Set the key's hashed_password only if it still equals expected_hashed_password,
+        atomically; return True when replaced, False when the key is missing or its hash changed.
+
+        Other keys and the key's other columns are untouched. Of concurrent calls expecting one
+        hash, at most one replaces it. The core upgrades a password hash with this, so that a
+        sign-in that read the old hash never overwrites a password changed meanwhile.
+        """
+        ...
+
     async def delete_key(self, key_id: str) -> None:
         """Delete the key. Other keys are untouched. If no such key exists this is a no-op."""
         ...
@@ -202,6 +214,9 @@ class JoinedAdapter:
         self.get_keys_by_user_id = user_adapter.get_keys_by_user_id
         self.set_key = user_adapter.set_key
         self.update_key = user_adapter.update_key
+        replace = getattr(user_adapter, "replace_key_password", None)
+        if callable(replace):  # optional for adapters written before it existed
+            self.replace_key_password = replace
         self.delete_key = user_adapter.delete_key
         self.delete_keys_by_user_id = user_adapter.delete_keys_by_user_id
         self.get_session = session_adapter.get_session

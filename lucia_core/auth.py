@@ -179,10 +179,14 @@ class Auth(SessionMethods, TokenMethods):
             self._debug("key %r: invalid password", provider_id)
             raise LuciaError("AUTH_INVALID_PASSWORD")
         self._debug("key %r: password validated", provider_id)
-        if await self.passwords.needs_rehash(hashed):
+        replace = getattr(self.adapter, "replace_key_password", None)
+        if callable(replace) and await self.passwords.needs_rehash(hashed):
+            # Compare-and-set: a password changed since the read above must stand, so the upgrade
+            # is written only over the hash it was computed from. An adapter without the method
+            # keeps its old hash: an unconditional write could undo a password change.
             rehashed = await self.passwords.generate(normalized)
-            await self.adapter.update_key(key_id, {"hashed_password": rehashed})
-            self._debug("key %r: password rehashed with the current hasher", provider_id)
+            replaced = await replace(key_id, hashed, rehashed)
+            self._debug("key %r: password %s", provider_id, "rehashed" if replaced else "changed meanwhile")
         return self.transform_database_key(row)
 
     async def get_key(self, provider_id: str, provider_user_id: str) -> Key:

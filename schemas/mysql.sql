@@ -1,5 +1,6 @@
 -- Lucia v2's tables for MySQL 8 and MariaDB 10.11+, with the default names used by
 -- lucia_adapter_mysql (whose create_schema() runs these same statements, with your table names).
+-- Generated from lucia_adapter_mysql/schema.py (lucia-core schema mysql).
 -- Idempotent: safe to run on every start. Add user and session attribute columns as you need.
 --
 -- Differences from Lucia v2's documented MySQL schema, all compatible with its data:

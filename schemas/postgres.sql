@@ -1,7 +1,9 @@
 -- Lucia v2's tables for PostgreSQL, with the default names used by lucia_adapter_postgres.
 -- Idempotent: safe to run on every start. Add user and session attribute columns as you need.
 -- lucia_adapter_postgres.create_schema(pool, tables=...) runs these statements, with your table
--- names substituted; expirations are unix epoch milliseconds (BIGINT).
+-- names substituted; expirations are unix epoch milliseconds (BIGINT). user_token holds one-time
+-- tokens and codes: its id is the SHA-256 hex of the secret, never the secret.
+-- Generated from lucia_adapter_postgres/schema.py (lucia-core schema postgres).
 
 CREATE TABLE IF NOT EXISTS "auth_user" (
     id TEXT PRIMARY KEY

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import secrets
 import sys
 import time
 from collections.abc import AsyncIterator, Sequence
@@ -19,17 +20,12 @@ from typing import Any
 import aiomysql
 import pytest
 
-from lucia_adapter_mysql import MySQLAdapter, create_schema, mysql_adapter
+from lucia_adapter_mysql import MySQLAdapter, connection_options, create_schema, mysql_adapter
+from lucia_adapter_mysql.schema import statements as schema_statements
+from lucia_adapter_mysql.testing import create_database as create_empty_database
+from lucia_adapter_mysql.testing import drop_database, execute_statements
 from lucia_core import Argon2idHasher, Auth, KeyRow, LuciaError, lucia
 from tests.backends import backend_url
-from tests.conformance.mysql.database import (
-    SCHEMA,
-    TEST_COLUMNS,
-    connection_options,
-    create_database,
-    drop_database,
-    sql_statements,
-)
 
 pytestmark = pytest.mark.backend("mysql")
 
@@ -37,6 +33,14 @@ FAST_HASHER = Argon2idHasher(time_cost=2, memory_cost=19456, parallelism=1)
 HOUR_MS = 60 * 60 * 1000
 DAY_MS = 24 * HOUR_MS
 VECTORS = json.loads((Path(__file__).parent / "vectors" / "lucia_v2_scrypt.json").read_text())
+
+#: The shipped schema's statements (the file is generated from them; see test_schema_files).
+SHIPPED = tuple(schema_statements())
+#: The test application's attribute columns: a unique username on users, a country on sessions.
+TEST_COLUMNS = (
+    "ALTER TABLE `auth_user` ADD COLUMN `username` VARCHAR(255) NULL, ADD UNIQUE KEY `username` (`username`)",
+    "ALTER TABLE `user_session` ADD COLUMN `country` VARCHAR(255) NULL",
+)
 
 #: Lucia v2's MySQL schema exactly as its documentation gives it, plus the test application's
 #: username column: the tables a Lucia v2 application already has.
@@ -54,16 +58,20 @@ LUCIA_V2_SCHEMA = (
 @pytest.fixture
 def server() -> dict[str, Any]:
     """Connection options for the server (no database)."""
-    return connection_options(backend_url("mysql"))
+    options = connection_options(backend_url("mysql"))
+    options.pop("db", None)
+    return options
 
 
 @asynccontextmanager
 async def fresh_database(
-    server: dict[str, Any], statements: Sequence[str] = (*sql_statements(SCHEMA), *TEST_COLUMNS)
+    server: dict[str, Any], statements: Sequence[str] = (*SHIPPED, *TEST_COLUMNS)
 ) -> AsyncIterator[dict[str, Any]]:
     """Options for a new database holding ``statements``, dropped on exit."""
-    name = await create_database(server, statements)
+    name = f"lucia_test_{secrets.token_hex(6)}"
+    await create_empty_database(server, name)
     try:
+        await execute_statements({**server, "db": name}, statements)
         yield {**server, "db": name}
     finally:
         await drop_database(server, name)
@@ -182,7 +190,7 @@ def lucia_v2_vector() -> tuple[str, str, str]:
 
 @pytest.mark.parametrize("schema", ["lucia-v2-docs", "shipped"])
 async def test_reads_data_stored_by_lucia_v2(server: dict[str, Any], schema: str) -> None:
-    statements = LUCIA_V2_SCHEMA if schema == "lucia-v2-docs" else (*sql_statements(SCHEMA), *TEST_COLUMNS)
+    statements = LUCIA_V2_SCHEMA if schema == "lucia-v2-docs" else (*SHIPPED, *TEST_COLUMNS)
     async with fresh_database(server, statements) as database:
         connection = await aiomysql.connect(**database, autocommit=True)
         try:
@@ -327,7 +335,7 @@ async def test_a_too_long_id_is_an_error_even_when_the_server_is_not_strict(
 
 async def test_get_session_and_user_splits_columns_both_tables_have(server: dict[str, Any]) -> None:
     statements = (
-        *sql_statements(SCHEMA),
+        *SHIPPED,
         *TEST_COLUMNS,
         "ALTER TABLE auth_user ADD COLUMN country VARCHAR(2)",
     )
@@ -351,7 +359,7 @@ async def test_create_schema_is_idempotent_honours_table_names_and_matches_the_s
     server: dict[str, Any],
 ) -> None:
     async with (
-        fresh_database(server, sql_statements(SCHEMA)) as shipped,
+        fresh_database(server, SHIPPED) as shipped,
         fresh_database(server, ()) as made,
     ):
         tables = {"user": "app_user", "key": "app_key", "session": "app_session"}

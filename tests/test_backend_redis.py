@@ -27,10 +27,7 @@ from redis.asyncio import Redis, RedisCluster
 from redis.asyncio.connection import Connection
 
 from lucia_adapter_redis import DEFAULT_PREFIXES, RedisSessionAdapter, redis_session_adapter
-from lucia_adapter_sqlite import sqlite_adapter
-from lucia_core import Argon2idHasher, LuciaError, lucia
-from lucia_core.adapter import SessionAdapter
-from tests.conformance.redis.raw_redis import (
+from lucia_adapter_redis.testing import (
     Client,
     SyncClient,
     connect,
@@ -38,10 +35,14 @@ from tests.conformance.redis.raw_redis import (
     delete_prefixed_sync,
     random_prefixes,
 )
+from lucia_adapter_sqlite import schema_sql, sqlite_adapter
+from lucia_core import Argon2idHasher, LuciaError, lucia
+from lucia_core.adapter import SessionAdapter
+from tests.backends import backend_url
 
 pytestmark = pytest.mark.backend("redis")
 
-SCHEMA = (Path(__file__).parent.parent / "schemas" / "sqlite.sql").read_text()
+SCHEMA = schema_sql()
 DAY_MS = 24 * 60 * 60 * 1000
 
 
@@ -70,7 +71,7 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture(scope="module")
 def admin(backend: str) -> Iterator[SyncClient]:
-    client = connect_sync(backend)
+    client = connect_sync(backend_url(backend), cluster=backend == "redis-cluster")
     yield client
     client.close()
 
@@ -84,7 +85,9 @@ def prefixes(admin: SyncClient) -> Iterator[dict[str, str]]:
 
 @pytest.fixture(params=[False, True], ids=["bytes", "decoded"])
 async def client(request: pytest.FixtureRequest, backend: str) -> AsyncIterator[Client]:
-    redis_client = connect(backend, decode_responses=request.param)
+    redis_client = connect(
+        backend_url(backend), cluster=backend == "redis-cluster", decode_responses=request.param
+    )
     if isinstance(redis_client, RedisCluster):
         # redis-py 8.1: commands issued concurrently on a cluster client that has not yet loaded
         # the topology fail (AttributeError on a connection it closed); load it first.

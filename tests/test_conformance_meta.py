@@ -35,14 +35,13 @@ CONFTEST = dedent(
     _spec = importlib.util.spec_from_file_location("lucia_sqlite_conftest", {path!r})
     _sqlite = importlib.util.module_from_spec(_spec)
     _spec.loader.exec_module(_sqlite)
-    database_path = _sqlite.database_path
-    sqlite_connection = _sqlite.sqlite_connection
+    store = _sqlite.store
     lucia_database = _sqlite.lucia_database
 
     VARIANT = {variant!r}
     USER_METHODS = (
         "get_user", "set_user", "update_user", "delete_user", "get_key", "get_keys_by_user_id",
-        "set_key", "update_key", "delete_key", "delete_keys_by_user_id",
+        "set_key", "update_key", "replace_key_password", "delete_key", "delete_keys_by_user_id",
     )
     SESSION_METHODS = (
         "get_session", "get_sessions_by_user_id", "set_session", "update_session",
@@ -88,6 +87,15 @@ CONFTEST = dedent(
             return session
 
 
+    class ReplacesUnconditionally(Broken):
+        async def replace_key_password(self, key_id, expected_hashed_password, hashed_password):
+            key = await self.adapter.get_key(key_id)
+            if key is None:
+                return False
+            await self.adapter.update_key(key_id, {{"hashed_password": hashed_password}})
+            return True
+
+
     class Only:
         def __init__(self, adapter, names):
             for name in names:
@@ -95,20 +103,24 @@ CONFTEST = dedent(
 
 
     @pytest_asyncio.fixture
-    async def lucia_adapter(sqlite_connection):
-        adapter = _sqlite.sqlite_adapter(sqlite_connection)
+    async def lucia_adapter(store):
+        adapter = store.adapter
         if VARIANT == "sqlite":
             return adapter
-        if VARIANT == "session-only":
+        if VARIANT.startswith("session-only"):
             return Only(adapter, SESSION_METHODS)
-        if VARIANT == "user-only":
+        if VARIANT.startswith("user-only"):
             return Only(adapter, USER_METHODS)
-        return globals()[VARIANT](adapter, sqlite_connection)
+        return globals()[VARIANT](adapter, store.handle)
 
 
     @pytest.fixture
     def lucia_conformance_options():
-        return ConformanceOptions(foreign_keys=VARIANT != "user-only")
+        named = {{"session-only": {{"session"}}, "user-only": {{"user"}}}}
+        halves = named.get(VARIANT, {{"user", "session"}})
+        if VARIANT.endswith("-unsaid"):
+            halves = {{"user", "session"}}
+        return ConformanceOptions(foreign_keys=VARIANT != "user-only", halves=frozenset(halves))
     """
 )
 
@@ -250,6 +262,18 @@ def test_the_suite_passes_against_the_sqlite_adapter(pytester: pytest.Pytester) 
             },
         ),
         (
+            "ReplacesUnconditionally",
+            "replace_key_password",
+            "UserAdapter.replace_key_password broke: \"Set the key's hashed_password only if it still"
+            " equals expected_hashed_password, atomically; return True when replaced, False when the"
+            ' key is missing or its hash changed."',
+            {
+                "test_replace_key_password_returns_false_and_keeps_a_hash_that_changed",
+                "test_replace_key_password_compares_and_sets_a_missing_hash_too",
+                "test_replace_key_password_called_concurrently_with_one_expected_hash_replaces_it_once",
+            },
+        ),
+        (
             "ReturnsFloatExpirations",
             "get_session",
             'SessionAdapter.get_session broke: "active_expires and idle_expires come back as int'
@@ -273,32 +297,59 @@ def test_the_suite_fails_a_broken_adapter_naming_the_method_and_the_sentence(
     assert "test_get_user_returns_none_if_there_is_none" in outcomes["passed"]
 
 
-def test_a_session_only_adapter_runs_the_session_half(pytester: pytest.Pytester) -> None:
+def test_a_session_only_adapter_runs_the_session_half_and_deselects_the_user_half(
+    pytester: pytest.Pytester,
+) -> None:
     result = run_suite(pytester, "session-only", *LEAN)
     assert result.ret == 0, result.stdout.str()
     outcomes = outcome_names(result)
     assert outcomes["passed"]
     assert all("session" in name for name in outcomes["passed"])
+    assert not any(
+        name.startswith(("test_get_user", "test_set_key")) for names in outcomes.values() for name in names
+    )
+    assert "test_get_session_and_user_returns_the_session_row_and_its_user_row" not in outcomes["skipped"]
+    # Only the foreign-key checks skip (the adapter cannot tell): no skip per user test.
+    assert len(outcomes["skipped"]) <= 2, outcomes["skipped"]
+    result.stdout.fnmatch_lines(["*deselected*"])
+    result.stdout.no_fnmatch_line("*user half skipped*")
+
+
+def test_a_session_only_adapter_whose_options_do_not_say_so_skips_the_user_half(
+    pytester: pytest.Pytester,
+) -> None:
+    result = run_suite(pytester, "session-only-unsaid", *LEAN)
+    assert result.ret == 0, result.stdout.str()
+    outcomes = outcome_names(result)
     assert "test_get_user_returns_none_if_there_is_none" in outcomes["skipped"]
-    assert "test_get_session_and_user_returns_the_session_row_and_its_user_row" in outcomes["skipped"]
     result.stdout.fnmatch_lines(["*user half skipped: the adapter under test has no get_user*"])
 
 
-def test_a_user_only_adapter_runs_the_user_half(pytester: pytest.Pytester) -> None:
+def test_the_suite_run_prints_no_pytest_asyncio_warning(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest(CONFTEST.format(path=str(SQLITE_CONFTEST), variant="sqlite"))
+    # As a user runs it: no -o for the loop scope, no configuration file.
+    result = pytester.runpytest_subprocess(
+        "--pyargs", "lucia_conformance", "--rootdir=.", "-p", "no:cacheprovider", "-k", "get_key_returns"
+    )
+    assert result.ret == 0, result.stdout.str()
+    output = result.stdout.str() + result.stderr.str()
+    assert "PytestDeprecationWarning" not in output
+    assert "is unset" not in output
+    assert "warnings summary" not in output
+
+
+def test_a_user_only_adapter_runs_the_user_half_and_deselects_the_session_half(
+    pytester: pytest.Pytester,
+) -> None:
     result = run_suite(pytester, "user-only", *LEAN)
     assert result.ret == 0, result.stdout.str()
     outcomes = outcome_names(result)
     assert outcomes["passed"]
-    assert not any("session" in name for name in outcomes["passed"])
-    assert "test_get_session_returns_none_if_there_is_none" in outcomes["skipped"]
+    assert not any("session" in name for names in outcomes.values() for name in names)
     # ConformanceOptions(foreign_keys=False) skips the missing-user check.
-    assert "test_set_key_for_a_missing_user_raises_invalid_user_id" in outcomes["skipped"]
-    result.stdout.fnmatch_lines(
-        [
-            "*session half skipped: the adapter under test has no get_session*",
-            "*foreign_keys is False*",
-        ]
-    )
+    assert outcomes["skipped"] == {"test_set_key_for_a_missing_user_raises_invalid_user_id"}
+    result.stdout.fnmatch_lines(["*foreign_keys is False*"])
+    result.stdout.fnmatch_lines(["*deselected*"])
 
 
 def test_without_fixtures_the_suite_says_how_to_provide_them(pytester: pytest.Pytester) -> None:

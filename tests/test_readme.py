@@ -42,6 +42,10 @@ def test_quickstart_is_about_twenty_lines() -> None:
     assert len(code) <= 30
 
 
+def test_backends_example_in_readme_is_examples_backends() -> None:
+    assert (ROOT / "examples" / "backends.py").read_text() in python_blocks()
+
+
 def test_conformance_conftest_in_readme_is_the_one_the_project_runs() -> None:
     assert (ROOT / "tests" / "conformance" / "sqlite" / "conftest.py").read_text() in python_blocks()
 

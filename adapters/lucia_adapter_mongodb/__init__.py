@@ -16,16 +16,23 @@ mongoose adapter (collections ``users``, ``keys``, ``sessions`` with its documen
 read as is. The indexes are listed in ``schemas/mongodb.json``.
 """
 
-from .adapter import (
-    DEFAULT_COLLECTIONS,
+from lucia_core.database import DEFAULT_TABLES
+
+from .adapter import MongoDBAdapter, is_unique_violation, mongodb_adapter
+from .connection import connect
+from .features import ServerFeatures
+from .schema import (
     INDEXES,
     MongoDatabase,
-    MongoDBAdapter,
-    ServerFeatures,
+    add_attributes,
+    apply_schema,
     create_indexes,
-    mongodb_adapter,
+    create_schema,
+    schema_json,
 )
-from .schema import apply_schema
+
+#: Lucia v2's default collection names (the table names of the SQL backends).
+DEFAULT_COLLECTIONS = DEFAULT_TABLES
 
 __all__ = [
     "DEFAULT_COLLECTIONS",
@@ -33,7 +40,12 @@ __all__ = [
     "MongoDBAdapter",
     "MongoDatabase",
     "ServerFeatures",
+    "add_attributes",
     "apply_schema",
+    "connect",
     "create_indexes",
+    "create_schema",
+    "is_unique_violation",
     "mongodb_adapter",
+    "schema_json",
 ]

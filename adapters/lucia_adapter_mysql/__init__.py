@@ -16,13 +16,21 @@ makes them exact (case, accents, trailing spaces); on tables made from Lucia v2'
 server's default, case-insensitive collation) they match as loosely as they did under Lucia v2.
 """
 
-from .adapter import DEFAULT_TABLES, MySQLAdapter, create_schema, mysql_adapter
-from .schema import apply_schema
+from lucia_core.database import DEFAULT_TABLES
+
+from .adapter import MySQLAdapter, is_unique_violation, mysql_adapter
+from .connection import connect, connection_options
+from .schema import add_attributes, apply_schema, create_schema, schema_sql
 
 __all__ = [
     "DEFAULT_TABLES",
     "MySQLAdapter",
+    "add_attributes",
     "apply_schema",
+    "connect",
+    "connection_options",
     "create_schema",
+    "is_unique_violation",
     "mysql_adapter",
+    "schema_sql",
 ]

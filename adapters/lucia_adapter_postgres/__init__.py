@@ -14,14 +14,20 @@ The tables are Lucia v2's (``schemas/postgres.sql``): ``auth_user``, ``user_key`
 names may be schema-qualified (``"auth.user_session"``).
 """
 
-from .adapter import DEFAULT_TABLES, PostgresAdapter, create_schema, postgres_adapter, schema_sql
-from .schema import apply_schema
+from lucia_core.database import DEFAULT_TABLES
+
+from .adapter import PostgresAdapter, is_unique_violation, postgres_adapter
+from .connection import connect
+from .schema import add_attributes, apply_schema, create_schema, schema_sql
 
 __all__ = [
     "DEFAULT_TABLES",
     "PostgresAdapter",
+    "add_attributes",
     "apply_schema",
+    "connect",
     "create_schema",
+    "is_unique_violation",
     "postgres_adapter",
     "schema_sql",
 ]

@@ -46,13 +46,23 @@ unique-attribute error propagates and leaves nothing behind).
 What runs
 ---------
 An adapter without ``get_user`` (session-only) runs the session half; one without ``get_session``
-(user-only) runs the user half; the other half is skipped with the reason. The token half
-(``get_token``, ``consume_token``...) runs when the adapter implements ``TokenAdapter`` and is
-skipped, saying so, when it does not (deselect it with ``-k "not token"``). The
-``get_session_and_user`` tests run when the adapter has that optional method.
+(user-only) runs the user half; the token half (``get_token``, ``consume_token``...) runs for an
+adapter that implements ``TokenAdapter``. Say what the adapter stores in the options
+(``ConformanceOptions(halves=frozenset({"session", "token"}))``) and the other halves are
+deselected; otherwise they are skipped with the reason. The ``get_session_and_user`` tests run
+when the adapter has that optional method.
 """
 
 from lucia_conformance.options import ConformanceOptions
-from lucia_conformance.raw import RawDatabase, RawTable
+from lucia_conformance.raw import RawDatabase, RawTable, SQLTable, sql_database
+from lucia_conformance.store import SUITE_ATTRIBUTES, ThrowawayStore
 
-__all__ = ["ConformanceOptions", "RawDatabase", "RawTable"]
+__all__ = [
+    "SUITE_ATTRIBUTES",
+    "ConformanceOptions",
+    "RawDatabase",
+    "RawTable",
+    "SQLTable",
+    "ThrowawayStore",
+    "sql_database",
+]

@@ -10,13 +10,14 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import Counter
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any, TypeVar
 
 import pytest
 
-from lucia_core import Auth, LuciaError, Session, User, lucia
+from lucia_core import Argon2idHasher, Auth, LuciaError, Session, User, lucia
+from lucia_core.utils import generate_lucia_password_hash
 from tests.reliability.conftest import (
     PLAIN_HASHER,
     SESSION_BACKENDS,
@@ -27,6 +28,8 @@ from tests.reliability.conftest import (
 from tests.reliability.deployments import Deployment
 
 HOUR_MS = 60 * 60 * 1000
+#: A real Argon2id hasher (the cheapest OWASP allows): Lucia v2 scrypt hashes need upgrading to it.
+RACE_HASHER = Argon2idHasher(time_cost=2, memory_cost=19456, parallelism=1)
 T = TypeVar("T")
 
 
@@ -276,3 +279,99 @@ async def test_invalidate_all_racing_create_session_leaves_no_hidden_live_sessio
     stored = await deployment.raw.sessions(created - accepted)
     assert stored == dict.fromkeys(created - accepted)  # gone from storage too, not only hidden
     print(f"\n{deployment.name}: rounds by sessions of theirs surviving {dict(sorted(survivors.items()))}")
+
+
+class ChangeDuringSignIn:
+    """Passes calls to a real adapter; the first ``get_key`` returns its row only after
+    ``change`` has run to the end, so the sign-in goes on with the hash it read before the change."""
+
+    def __init__(self, inner: Any, change: Callable[[], Awaitable[object]]) -> None:
+        self.inner = inner
+        self.change: Callable[[], Awaitable[object]] | None = change
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    async def get_key(self, key_id: str) -> Any:
+        row = await self.inner.get_key(key_id)
+        change, self.change = self.change, None
+        if change is not None:
+            await change()
+        return row
+
+
+@pytest.mark.parametrize("deployment", backend_params(USER_BACKENDS), indirect=True)
+async def test_a_password_change_during_a_sign_in_that_upgrades_the_old_hash_stands(
+    deployment: Deployment,
+) -> None:
+    # A Lucia v2 scrypt hash of OLD: a successful use_key upgrades it to the current default.
+    old_hash = await generate_lucia_password_hash("OLD")
+    async with deployment.open_adapter() as adapter:
+        auth = lucia(adapter=adapter, password_hash=RACE_HASHER)
+        user = await auth.create_user(key=None, attributes={})
+        await adapter.set_key({"id": "username:ada", "user_id": user.user_id, "hashed_password": old_hash})
+
+        async def change_password() -> None:
+            await auth.update_key_password("username", "ada", "NEW")
+
+        signing_in = lucia(adapter=ChangeDuringSignIn(adapter, change_password), password_hash=RACE_HASHER)
+        key = await signing_in.use_key("username", "ada", "OLD")  # it read the old hash: it succeeds
+        assert key.user_id == user.user_id
+
+        stored = (await deployment.raw.key_passwords())["username:ada"]
+        assert stored is not None
+        assert stored != old_hash
+        assert await RACE_HASHER.validate("NEW", stored), "the upgrade overwrote the changed password"
+        assert (await auth.use_key("username", "ada", "NEW")).user_id == user.user_id
+        with pytest.raises(LuciaError, match=r"^AUTH_INVALID_PASSWORD"):
+            await auth.use_key("username", "ada", "OLD")
+
+
+@pytest.mark.parametrize("deployment", backend_params(USER_BACKENDS), indirect=True)
+async def test_concurrent_password_changes_and_sign_ins_never_bring_the_old_password_back(
+    deployment: Deployment,
+) -> None:
+    async with deployment.open_adapter() as adapter:
+        auth = lucia(adapter=adapter, password_hash=RACE_HASHER)
+        user = await auth.create_user(key=None, attributes={})
+        racers = range(4)
+        for number in racers:
+            old_hash = await generate_lucia_password_hash("OLD")
+            key_id = f"username:racer{number}"
+            await adapter.set_key({"id": key_id, "user_id": user.user_id, "hashed_password": old_hash})
+        await asyncio.gather(
+            *(auth.update_key_password("username", f"racer{number}", "NEW") for number in racers),
+            *(after_turns(number, auth.use_key("username", f"racer{number}", "OLD")) for number in racers),
+            return_exceptions=True,
+        )
+        stored = await deployment.raw.key_passwords()
+        for number in racers:
+            hashed = stored[f"username:racer{number}"]
+            assert hashed is not None
+            assert await RACE_HASHER.validate("NEW", hashed), f"racer{number}: NEW was undone"
+            assert not await RACE_HASHER.validate("OLD", hashed), f"racer{number}: OLD came back"
+
+
+class WithoutReplace:
+    """An adapter written before ``replace_key_password`` existed: every other method passes."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "replace_key_password":
+            raise AttributeError(name)
+        return getattr(self.inner, name)
+
+
+@pytest.mark.parametrize("deployment", backend_params(["sqlite"]), indirect=True)
+async def test_an_adapter_without_compare_and_set_keeps_the_old_hash_instead_of_risking_the_race(
+    deployment: Deployment,
+) -> None:
+    old_hash = await generate_lucia_password_hash("OLD")
+    async with deployment.open_adapter() as adapter:
+        auth = lucia(adapter=WithoutReplace(adapter), password_hash=RACE_HASHER)
+        user = await auth.create_user(key=None, attributes={})
+        await adapter.set_key({"id": "username:ada", "user_id": user.user_id, "hashed_password": old_hash})
+        assert (await auth.use_key("username", "ada", "OLD")).user_id == user.user_id
+    assert (await deployment.raw.key_passwords())["username:ada"] == old_hash

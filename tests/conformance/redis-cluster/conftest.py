@@ -14,19 +14,10 @@ from tests.conformance.redis.conftest import (
     lucia_adapter,
     lucia_conformance_options,
     lucia_database,
-    prefixes,
-    redis_admin,
-    redis_client,
+    store,
 )
 
-__all__ = [
-    "lucia_adapter",
-    "lucia_conformance_options",
-    "lucia_database",
-    "prefixes",
-    "redis_admin",
-    "redis_client",
-]
+__all__ = ["lucia_adapter", "lucia_conformance_options", "lucia_database", "store"]
 
 
 @pytest.fixture(scope="session")

@@ -8,27 +8,21 @@ From this folder::
 Every test runs twice, with a client that decodes responses and one that does not, under key
 prefixes of its own (``lucia-test:<random>:...``) that are deleted afterwards; nothing else on
 the server is touched. ``lucia_database.session`` reads and writes the JSON keys and the
-``user_sessions`` sets directly (``raw_redis.RedisSessionTable``).
+``user_sessions`` sets directly (``lucia_adapter_redis.testing``). The user half is deselected:
+the options say the adapter stores sessions only.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import pytest
 import pytest_asyncio
 
-from lucia_adapter_redis import RedisSessionAdapter, redis_session_adapter
-from lucia_conformance import ConformanceOptions, RawDatabase
-from tests.conformance.redis.raw_redis import (
-    Client,
-    RedisSessionTable,
-    SyncClient,
-    connect,
-    connect_sync,
-    delete_prefixed_sync,
-    random_prefixes,
-)
+from lucia_adapter_redis import RedisSessionAdapter
+from lucia_adapter_redis.testing import throwaway_store
+from lucia_conformance import ConformanceOptions, RawDatabase, ThrowawayStore
+from tests.backends import backend_url
 
 
 @pytest.fixture(scope="session")
@@ -37,47 +31,29 @@ def redis_backend() -> str:
     return "redis"
 
 
-@pytest.fixture(scope="session")
-def redis_admin(redis_backend: str) -> Iterator[SyncClient]:
-    """One blocking client for the whole run, for clean-ups."""
-    client = connect_sync(redis_backend)
-    yield client
-    client.close()
-
-
-@pytest.fixture
-def prefixes(redis_admin: SyncClient) -> Iterator[dict[str, str]]:
-    """This test's own key prefixes; every key under them is deleted after the test."""
-    names = random_prefixes()
-    yield names
-    delete_prefixed_sync(redis_admin, names)
-
-
 @pytest_asyncio.fixture(params=[False, True], ids=["bytes", "decoded"])
-async def redis_client(request: pytest.FixtureRequest, redis_backend: str) -> AsyncIterator[Client]:
-    """A client with ``decode_responses`` off, then on."""
-    client = connect(redis_backend, decode_responses=request.param)
-    yield client
-    await client.aclose()
+async def store(request: pytest.FixtureRequest, redis_backend: str) -> AsyncIterator[ThrowawayStore]:
+    """This test's key prefixes, on a client with ``decode_responses`` off, then on."""
+    url = backend_url(redis_backend)
+    cluster = redis_backend == "redis-cluster"
+    async with throwaway_store(url, cluster=cluster, decode_responses=request.param) as store:
+        yield store
 
 
 @pytest.fixture
 def lucia_conformance_options() -> ConformanceOptions:
-    """Redis cannot tell whether a session's user exists."""
-    return ConformanceOptions(foreign_keys=False)
+    """Sessions only; Redis cannot tell whether a session's user exists."""
+    return ConformanceOptions(foreign_keys=False, halves=frozenset({"session", "token"}))
 
 
 @pytest.fixture
-def lucia_adapter(redis_client: Client, prefixes: dict[str, str]) -> RedisSessionAdapter:
+def lucia_adapter(store: ThrowawayStore) -> RedisSessionAdapter:
     """The adapter under test."""
-    return redis_session_adapter(redis_client, prefixes=prefixes)
+    adapter: RedisSessionAdapter = store.adapter
+    return adapter
 
 
 @pytest.fixture
-def lucia_database(redis_client: Client, prefixes: dict[str, str]) -> RawDatabase:
-    """Raw access to the session and token keys: the adapter has no users or keys."""
-    token_prefixes = {"session": prefixes["token"], "user_sessions": prefixes["user_tokens"]}
-    return RawDatabase(
-        session=RedisSessionTable(redis_client, prefixes),
-        token=RedisSessionTable(redis_client, token_prefixes),
-    )
+def lucia_database(store: ThrowawayStore) -> RawDatabase:
+    """Raw access to the session keys only: the adapter has no users or keys."""
+    return store.raw

@@ -13,12 +13,25 @@ import pytest
 
 from lucia_adapter_sqlite import SQLiteAdapter, sqlite_adapter
 from lucia_adapter_sqlite.adapter import _violation
-from lucia_conformance import RawDatabase
+from lucia_conformance import RawDatabase, ThrowawayStore
 from lucia_conformance.rows import new_key, new_session, new_user
 from lucia_core.adapter import Adapter, SessionAndUserReader
 from lucia_core.errors import LuciaError
 
 BAD_NAMES = ["auth user", 'auth_user"; DROP TABLE auth_user; --', "1table", "", "main.auth_user"]
+
+
+@pytest.fixture
+def sqlite_connection(store: ThrowawayStore) -> aiosqlite.Connection:
+    """The adapter's own connection."""
+    connection: aiosqlite.Connection = store.handle
+    return connection
+
+
+@pytest.fixture
+def database_path(store: ThrowawayStore) -> Path:
+    """The store's database file."""
+    return Path(store.location)
 
 
 @pytest.mark.asyncio

@@ -1,13 +1,10 @@
-"""Raw access to Redis session keys, shared by the standalone and cluster conformance runs and
-by ``tests/test_backend_redis.py``: clients for the test servers, per-test key prefixes, and a
-``lucia_conformance.RawTable`` over Lucia v2's key layout.
-"""
+"""Raw access to Lucia v2's Redis key layout, bypassing the adapter: the conformance suite's
+session "table", and deleting every key under a prefix (on every node of a cluster)."""
 
 from __future__ import annotations
 
 import json
 import re
-import secrets
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
@@ -15,51 +12,24 @@ import redis
 import redis.cluster
 from redis.asyncio import Redis, RedisCluster
 
-from tests.backends import backend_url
-
 Client = Redis | RedisCluster
 SyncClient = redis.Redis | redis.cluster.RedisCluster
 
 
-def connect(backend: str, *, decode_responses: bool) -> Client:
-    """A client for the test server ``backend`` ("redis" or "redis-cluster"); skips if none."""
-    url = backend_url(backend)
-    if backend == "redis-cluster":
-        return RedisCluster.from_url(url, decode_responses=decode_responses)
-    return Redis.from_url(url, decode_responses=decode_responses)
-
-
-def connect_sync(backend: str) -> SyncClient:
-    """A blocking client for clean-ups: not tied to an event loop, so one serves a whole run."""
-    url = backend_url(backend)
-    if backend == "redis-cluster":
-        return redis.cluster.RedisCluster.from_url(url)
-    return redis.Redis.from_url(url)
-
-
-def random_prefixes() -> dict[str, str]:
-    """Key prefixes no other test or helper uses: ``lucia-test:<random>:session`` and so on."""
-    root = f"lucia-test:{secrets.token_hex(8)}"
-    return {
-        "session": f"{root}:session",
-        "user_sessions": f"{root}:user_sessions",
-        "token": f"{root}:token",
-        "user_tokens": f"{root}:user_tokens",
-    }
-
-
-def _glob(prefix: str) -> str:
+def glob_pattern(prefix: str) -> str:
+    """A SCAN pattern matching every key ``f"{prefix}:..."`` (the prefix's own wildcards escaped)."""
     return re.sub(r"([*?\[\]\\])", r"\\\1", prefix) + ":*"
 
 
-def _text(value: bytes | str) -> str:
+def text(value: bytes | str) -> str:
+    """A reply as str, whether the client decodes responses or not."""
     return value.decode() if isinstance(value, bytes) else value
 
 
 async def keys_under(client: Client, prefix: str) -> AsyncIterator[str]:
     """Every key ``f"{prefix}:..."``, on every node of a cluster."""
-    async for key in client.scan_iter(match=_glob(prefix), count=1000):
-        yield _text(key)
+    async for key in client.scan_iter(match=glob_pattern(prefix), count=1000):
+        yield text(key)
 
 
 async def delete_prefixed(client: Client, prefixes: Mapping[str, str]) -> None:
@@ -72,7 +42,7 @@ async def delete_prefixed(client: Client, prefixes: Mapping[str, str]) -> None:
 def delete_prefixed_sync(client: SyncClient, prefixes: Mapping[str, str]) -> None:
     """:func:`delete_prefixed` with a blocking client."""
     for prefix in prefixes.values():
-        for key in list(client.scan_iter(match=_glob(prefix), count=1000)):
+        for key in list(client.scan_iter(match=glob_pattern(prefix), count=1000)):
             client.delete(key)
 
 
@@ -105,9 +75,22 @@ class RedisSessionTable:
         found: dict[str, set[str]] = {}
         start = len(self.user_sessions) + 1
         async for key in keys_under(self.client, self.user_sessions):
-            found[key[start:]] = {_text(member) for member in await self.client.smembers(key)}
+            found[key[start:]] = {text(member) for member in await self.client.smembers(key)}
         assert found == expected, f"user_sessions sets {found} do not match the session keys"
         return rows
+
+    async def get(self, session_id: str) -> dict[str, Any] | None:
+        """The stored row of one session, or None."""
+        value = await self.client.get(f"{self.session}:{session_id}")
+        return None if value is None else dict(json.loads(value))
+
+    async def count(self) -> int:
+        """How many session keys there are."""
+        return len([key async for key in keys_under(self.client, self.session)])
+
+    async def count_sets(self) -> int:
+        """How many ``user_sessions`` sets there are."""
+        return len([key async for key in keys_under(self.client, self.user_sessions)])
 
     async def clear(self) -> None:
         await delete_prefixed(self.client, {"s": self.session, "u": self.user_sessions})
