@@ -247,8 +247,8 @@ def sqlite_adapter(
     ``tables`` may rename any of the tables ``{"user": ..., "key": ..., "session": ..., "token":
     ...}`` (defaults ``auth_user``, ``user_key``, ``user_session``, ``user_token``). Raises
     ValueError for an unknown key or a name that is not a plain identifier (letters, digits,
-    underscores; at most 63), and TypeError when ``connection`` is not an aiosqlite connection. Names are always quoted in SQL,
-    and every value is passed as a parameter.
+    underscores; at most 63), and TypeError when ``connection`` is not an aiosqlite connection.
+    Names are always quoted in SQL, and every value is passed as a parameter.
     """
     return SQLiteAdapter(connection, tables=tables)
 
