@@ -29,8 +29,7 @@ CONFTEST = dedent(
     _spec = importlib.util.spec_from_file_location("lucia_sqlite_conftest", {path!r})
     _sqlite = importlib.util.module_from_spec(_spec)
     _spec.loader.exec_module(_sqlite)
-    database_path = _sqlite.database_path
-    sqlite_connection = _sqlite.sqlite_connection
+    store = _sqlite.store
     lucia_database = _sqlite.lucia_database
 
     VARIANT = {variant!r}
@@ -78,8 +77,8 @@ CONFTEST = dedent(
 
 
     @pytest_asyncio.fixture
-    async def lucia_adapter(sqlite_connection):
-        adapter = _sqlite.sqlite_adapter(sqlite_connection)
+    async def lucia_adapter(store):
+        adapter = store.adapter
         if VARIANT == "sqlite":
             return adapter
         return globals()[VARIANT](adapter)
