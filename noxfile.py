@@ -17,6 +17,8 @@ BENCH_DEPS = [
     "fastapi-users>=13",
     "fastapi-users-db-sqlalchemy>=6",
     "sqlalchemy[asyncio]>=2",
+    "django>=5.1",
+    "psycopg[binary]>=3.1",
 ]
 #: Every backend with a conformance run; each has a folder tests/conformance/<name> with its conftest.
 BACKENDS = ["sqlite", "postgres", "mysql", "mongodb", "redis", "redis-cluster"]
@@ -129,7 +131,7 @@ def oauth(session: nox.Session) -> None:
     and Keycloak (Java 17, started once per run), installed by scripts/oauth-servers.sh into
     .oauth-servers/ (npm and Maven from the machine's own configuration), plus every provider
     against its documented request and response shapes."""
-    session.install("-e", ".[all,frameworks]", *TEST_DEPS)
+    session.install("-e", ".[all,frameworks]", "-e", "./demo", *TEST_DEPS)  # test_demo_oidc
     session.run("bash", "scripts/oauth-servers.sh", "install", external=True)
     session.run("pytest", "tests/oauth", *session.posargs)
 

@@ -1,15 +1,17 @@
-"""``python -m benchmarks``: run the benchmark scenarios, print tables, write JSON and plots.
+"""``python -m benchmarks``: run the benchmark scenarios, print the report, write JSON and plots.
 
 ::
 
     python -m benchmarks [--quick | --full] [--scenario NAME ...] [--backend NAME ...] [--out DIR]
 
-Scenarios: validate, operations, scale, login, peers, throttle (default: all). Backends: sqlite, postgres,
-mysql (MariaDB), mongodb (FerretDB in .ci/run), redis (Redis sessions, PostgreSQL users); default:
-all. Server URLs come from LUCIA_POSTGRES_URL, LUCIA_MYSQL_URL, LUCIA_MONGODB_URL and
-LUCIA_REDIS_URL (``eval "$(bash scripts/backends.sh env)"``). ``--quick`` (the default) runs
-everything in under two minutes; ``--full`` produces the committed results (``docs/benchmarks``).
-Exits 1 when a scenario failed, 0 otherwise (missed targets are reported, not failures).
+Scenarios: validate, operations, scale, login, peers, profile, throttle (default: all).
+Backends: sqlite, postgres, mysql (MariaDB), mongodb (FerretDB in .ci/run), redis (Redis
+sessions, PostgreSQL users); default: all. Server URLs come from LUCIA_POSTGRES_URL,
+LUCIA_MYSQL_URL, LUCIA_MONGODB_URL and LUCIA_REDIS_URL (``eval "$(bash scripts/backends.sh
+env)"``). ``--quick`` (the default) runs everything in a few minutes; ``--full`` produces the
+committed results (``docs/benchmarks.md``, rendered from ``docs/benchmarks/results.json``, with
+its plots); every run prints that page to stdout. Exits 1 when a scenario failed, 0 otherwise
+(missed targets are reported, not failures).
 """
 
 from __future__ import annotations
@@ -25,8 +27,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from lucia_core import threads
-
 from . import (
     docs,
     machine,
@@ -35,6 +35,7 @@ from . import (
     scenario_login,
     scenario_operations,
     scenario_peers,
+    scenario_profile,
     scenario_scale,
     scenario_throttle,
     scenario_validate,
@@ -47,7 +48,7 @@ from .backend_redis import RedisBackend
 from .backend_sqlite import SQLiteBackend
 from .settings import PROFILES, Settings
 
-SCENARIOS = ("validate", "operations", "scale", "login", "peers", "throttle")
+SCENARIOS = ("validate", "operations", "scale", "login", "peers", "profile", "throttle")
 BACKENDS = ("sqlite", "postgres", "mysql", "mongodb", "redis")
 #: The environment variables each backend needs.
 URLS = {
@@ -90,13 +91,14 @@ class Run:
             "validate": [],
             "operations": [],
             "scale": [],
-            "login": {"hasher": None, "runs": []},
+            "login": {"hashers": {}, "runs": []},
             "peers": None,
+            "profile": [],
             "throttle": [],
             "errors": [],
         }
-        self.timings: dict[str, float] = {}
-        self._password_hash = ""
+        #: Per hasher name (scenario_login.HASHERS): the hasher and the password's hash it made.
+        self._hashers: dict[str, tuple[Any, str]] = {}
 
     async def _step(self, scenario: str, backend: str, work: Any) -> Any:
         began = time.perf_counter()
@@ -108,45 +110,54 @@ class Run:
             self.results["errors"].append({"scenario": scenario, "backend": backend, "error": repr(error)})
             return None
         finally:
-            self.timings[f"{scenario}/{backend}"] = time.perf_counter() - began
-            _log(f"{scenario} on {backend}: {self.timings[f'{scenario}/{backend}']:.1f} s")
+            _log(f"{scenario} on {backend}: {time.perf_counter() - began:.1f} s")
 
-    def _login_here(self, name: str) -> bool:
-        if self.settings.login_on_every_backend:
-            return True
-        return name == ("postgres" if "postgres" in self.backends else self.backends[0])
+    def _main_backend(self) -> str:
+        return "postgres" if "postgres" in self.backends else self.backends[0]
+
+    async def _login(self, backend: Backend) -> None:
+        # The default hasher on every backend in full mode (else on the main one only); the
+        # profile it is taken from on the main backend, for the trade-off.
+        main = backend.name == self._main_backend()
+        for hasher_name, (hasher, hashed) in self._hashers.items():
+            if (hasher_name == "default" and (main or self.settings.login_on_every_backend)) or (
+                hasher_name != "default" and main
+            ):
+                record = await self._step(
+                    f"login ({hasher_name})",
+                    backend.name,
+                    scenario_login.run(backend, self.settings, hasher, hashed),
+                )
+                if record:
+                    self.results["login"]["runs"].append(record | {"hasher": hasher_name})
 
     async def run_backend(self, name: str, servers: dict[str, str], floors: dict[str, Any]) -> None:
-        """Every selected scenario (except peers) on one backend."""
+        """Every selected scenario on one backend (peers: on PostgreSQL)."""
         backend = make_backend(name)
         await backend.connect()
         try:
             servers[name] = await backend.server_version()
             floors[name] = backend.floor
-            if "validate" in self.scenarios:
-                records = await self._step("validate", name, scenario_validate.run(backend, self.settings))
-                self.results["validate"] += records or []
-            if "operations" in self.scenarios:
-                records = await self._step(
-                    "operations", name, scenario_operations.run(backend, self.settings)
-                )
-                self.results["operations"] += records or []
-            if "scale" in self.scenarios:
-                records = await self._step("scale", name, scenario_scale.run(backend, self.settings))
-                self.results["scale"] += records or []
-            if "login" in self.scenarios and self._password_hash and self._login_here(name):
-                record = await self._step(
-                    "login", name, scenario_login.run(backend, self.settings, self._password_hash)
-                )
-                if record:
-                    self.results["login"]["runs"].append(record)
-            if "throttle" in self.scenarios:
-                records = await self._step("throttle", name, scenario_throttle.run(backend, self.settings))
-                self.results["throttle"] += records or []
+            for scenario, module, key in (
+                ("validate", scenario_validate, "validate"),
+                ("operations", scenario_operations, "operations"),
+                ("scale", scenario_scale, "scale"),
+                ("throttle", scenario_throttle, "throttle"),
+            ):
+                if scenario in self.scenarios:
+                    self.results[key] += (
+                        await self._step(scenario, name, module.run(backend, self.settings)) or []
+                    )
+            if "login" in self.scenarios:
+                await self._login(backend)
             if "peers" in self.scenarios and isinstance(backend, PostgresBackend):
                 self.results["peers"] = await self._step(
                     "peers", name, scenario_peers.run(backend, self.settings)
                 )
+            if "profile" in self.scenarios:
+                record = await self._step("profile", name, scenario_profile.run(backend, self.settings))
+                if record:
+                    self.results["profile"].append(record)
         finally:
             await backend.close()
 
@@ -158,16 +169,26 @@ class Run:
         servers: dict[str, str] = {}
         floors: dict[str, Any] = {}
         if "login" in self.scenarios:
-            hasher = await self._step("login", "hasher", scenario_login.hash_times(self.settings))
-            if hasher:
-                self._password_hash = hasher.pop("hash")
-                self.results["login"]["hasher"] = hasher
+            for hasher_name, make in scenario_login.HASHERS.items():
+                hasher = make()
+                times = await self._step(
+                    "hashing", hasher_name, scenario_login.hash_times(hasher, self.settings)
+                )
+                if times:
+                    self._hashers[hasher_name] = (hasher, times.pop("hash"))
+                    self.results["login"]["hashers"][hasher_name] = times
+        if "profile" in self.scenarios:
+            self.results["core_alone_us"] = await scenario_profile.core_alone_us(
+                self.settings.profile_calls * 4
+            )
         for name in self.backends:
             try:
                 await self.run_backend(name, servers, floors)
             except Exception as error:  # the server could not be reached: the others still run
                 traceback.print_exc()
                 self.results["errors"].append({"scenario": "connect", "backend": name, "error": repr(error)})
+        for hasher, _ in self._hashers.values():
+            hasher.close()
         self.results["meta"] = {
             "mode": self.settings.name,
             "command": "python -m benchmarks " + " ".join(sys.argv[1:]),
@@ -179,8 +200,6 @@ class Run:
             "servers": servers,
             "settings": asdict(self.settings),
             "floors": floors,
-            "timings": self.timings,
-            "hashing_niceness": getattr(threads, "HASHING_NICENESS", None),
         }
         self.results["targets"] = report.targets(self.results)
         return self.results
@@ -228,9 +247,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
     run = Run(PROFILES[args.mode], args.scenario, args.backend)
     results = asyncio.run(run.run())
-    print(report.text_tables(results))
-    print(scenario_throttle.markdown(results["throttle"]))
     report.write_json(results, args.out / "results.json")
+    print(docs.render(results).replace("]({plots}/", f"]({args.out}/"))
     written = plots.plot_all(results, args.out)
     if args.docs is not None:
         docs.write(results, args.docs, args.out)

@@ -1,4 +1,4 @@
-"""The rows the benchmarks store: generated, deterministic, shaped like lucia-core's own.
+"""The rows the benchmarks store: generated, deterministic, lucia-core's own row shapes.
 
 Ids are derived from a label and a number with BLAKE2b, so that the i-th session id can be
 recomputed instead of kept in memory (a million stored sessions need no million-string list) and

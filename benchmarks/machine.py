@@ -22,6 +22,8 @@ PACKAGES = (
     "fastapi-users",
     "fastapi-users-db-sqlalchemy",
     "SQLAlchemy",
+    "Django",
+    "psycopg",
     "matplotlib",
 )
 

@@ -4,7 +4,7 @@ A *variant* is one way of doing an operation (lucia-core, or the floor written w
 :func:`compare` warms every variant up, then runs ``reps`` rounds of each, alternating them
 (ABAB..., with the order flipped every other repetition so that neither side always goes first).
 Each round reports its throughput and latency percentiles; a :class:`Stat` is the median of a
-figure over the rounds with its quartiles and range, and a ratio is taken per repetition (from
+figure over the rounds with its range, and a ratio is taken per repetition (from
 rounds run back to back) before its median is.
 """
 
@@ -73,11 +73,9 @@ def percentile(values: Sequence[float], fraction: float) -> float:
 
 @dataclass(frozen=True)
 class Stat:
-    """A figure over repeated rounds: its median, quartiles, range and the number of rounds."""
+    """A figure over repeated rounds: its median, range and the number of rounds."""
 
     median: float
-    q1: float
-    q3: float
     min: float
     max: float
     n: int
@@ -86,11 +84,9 @@ class Stat:
     def of(cls, values: Sequence[float]) -> Stat:
         """The statistics of ``values`` (NaN everywhere for no values)."""
         if not values:
-            return cls(math.nan, math.nan, math.nan, math.nan, math.nan, 0)
+            return cls(math.nan, math.nan, math.nan, 0)
         return cls(
             median=statistics.median(values),
-            q1=percentile(values, 0.25),
-            q3=percentile(values, 0.75),
             min=min(values),
             max=max(values),
             n=len(values),
@@ -100,8 +96,6 @@ class Stat:
         """A JSON-ready dict of the fields."""
         return {
             "median": self.median,
-            "q1": self.q1,
-            "q3": self.q3,
             "min": self.min,
             "max": self.max,
             "n": self.n,
@@ -119,7 +113,6 @@ class Summary:
     throughput: Stat
     p50_ms: Stat
     p99_ms: Stat
-    calls: int
 
     @classmethod
     def of(cls, rounds: Sequence[Round]) -> Summary:
@@ -128,7 +121,6 @@ class Summary:
             throughput=Stat.of([r.throughput for r in rounds]),
             p50_ms=Stat.of([r.percentile_ms(0.5) for r in rounds]),
             p99_ms=Stat.of([r.percentile_ms(0.99) for r in rounds]),
-            calls=sum(r.calls for r in rounds),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -137,7 +129,6 @@ class Summary:
             "throughput_per_s": self.throughput.to_json(),
             "p50_ms": self.p50_ms.to_json(),
             "p99_ms": self.p99_ms.to_json(),
-            "calls": self.calls,
         }
 
 

@@ -1,15 +1,19 @@
-"""Scenario ``peers``: lucia-core against fastapi-users and Lucia v2 on Node, on one PostgreSQL.
+"""Scenario ``peers``: lucia-core against the peers teams pick instead, on one PostgreSQL.
 
-The three validate their own active sessions at concurrency 16, each for the same round length,
-in rounds that rotate (lucia-core, fastapi-users, Node; then the reverse; ...):
+Each validates its own active sessions at concurrency 16, each for the same round length, in
+rounds that rotate (lucia-core, fastapi-users, Django, Node; then the reverse; ...):
 
 - lucia-core: ``validate_session`` over this run's PostgreSQL store (asyncpg pool of 16);
 - fastapi-users: ``DatabaseStrategy.read_token`` plus the active-user check, as
   :mod:`benchmarks.peers.fastapi_users_peer` sets it up (SQLAlchemy async engine, pool of 20);
+- Django: a request through Django's handler to an async view behind ``SessionMiddleware`` (the
+  database session backend) and ``AuthenticationMiddleware`` awaiting ``request.auser()``
+  (:mod:`benchmarks.peers.django_peer`, psycopg 3, persistent connections);
 - Lucia v2 (2.7.7) on Node.js with its PostgreSQL adapter (pg.Pool of 16), reading the very
   tables lucia-core's store has, in a child process (:mod:`benchmarks.peers.lucia_node_peer`).
 
-Ratios are lucia-core's validations/s over each peer's, per rotation.
+Ratios are lucia-core's validations/s over each peer's, per rotation. Django's SQL statements per
+request are counted outside the timed rounds.
 """
 
 from __future__ import annotations
@@ -25,7 +29,19 @@ from .scenario_validate import cycle
 from .settings import Settings
 
 CONCURRENCY = 16
-NAMES = ("lucia-core", "fastapi-users", "lucia-v2-node")
+NAMES = ("lucia-core", "fastapi-users", "django", "lucia-v2-node")
+#: Requests over which Django's statements are counted.
+COUNTED_REQUESTS = 20
+
+
+def _checked(name: str, validate: Callable[[str], Awaitable[bool]]) -> Callable[[str], Awaitable[None]]:
+    """``validate`` raising on a session that does not validate (a refusal would be cheaper)."""
+
+    async def call(token: str) -> None:
+        if not await validate(token):
+            raise AssertionError(f"{name}: a session did not validate")
+
+    return call
 
 
 def _result(calls: int, seconds: float, p50_ms: float, p99_ms: float) -> dict[str, float]:
@@ -35,13 +51,13 @@ def _result(calls: int, seconds: float, p50_ms: float, p99_ms: float) -> dict[st
 async def run(backend: PostgresBackend, settings: Settings) -> dict[str, Any]:
     """Prepare the three, measure them in rotating rounds, clean up."""
     # Imported here: the peers need fastapi-users and Node.js, which the other scenarios do not.
-    from .peers import fastapi_users_peer
+    from .peers import django_peer, fastapi_users_peer
     from .peers.lucia_node_peer import run_lucia_node
 
     count = settings.peer_sessions
     store = await backend.store("peers")
     assert isinstance(store, PostgresStore)
-    peer = None
+    peer = django = None
     try:
         await load(store, "peers", sessions_count=count, users_count=count)
         await store.analyze()
@@ -49,8 +65,11 @@ async def run(backend: PostgresBackend, settings: Settings) -> dict[str, Any]:
         peer = await fastapi_users_peer.prepare(backend.url, count)
         if not await peer.validate(peer.tokens[0]):
             raise AssertionError("fastapi-users: a token did not validate")
+        django = await django_peer.prepare(backend.url, count, schema=f"{store.schema}_django")
+        django_queries = await django.count_queries(COUNTED_REQUESTS)
         lucia_core = cycle(ids, store.auth.validate_session)
-        fastapi_users = cycle(peer.tokens, peer.validate)
+        fastapi_users = cycle(peer.tokens, _checked("fastapi-users", peer.validate))
+        django_requests = cycle(django.session_keys, _checked("django", django.validate))
         milliseconds = int(settings.peer_seconds * 1000)
         warmup_ms = int(settings.warmup_seconds * 1000)
         node_meta: dict[str, Any] = {}
@@ -71,15 +90,22 @@ async def run(backend: PostgresBackend, settings: Settings) -> dict[str, Any]:
         runners = {
             "lucia-core": lambda: python_round(lucia_core),
             "fastapi-users": lambda: python_round(fastapi_users),
+            "django": lambda: python_round(django_requests),
             "lucia-v2-node": node_round,
         }
-        for operation in (lucia_core, fastapi_users):  # warm-up (Node warms up in each child)
+        for operation in (
+            lucia_core,
+            fastapi_users,
+            django_requests,
+        ):  # warm-up (Node warms up in each child)
             await run_round(operation, concurrency=CONCURRENCY, seconds=settings.warmup_seconds)
         rounds: dict[str, list[dict[str, float]]] = {name: [] for name in NAMES}
         for rep in range(settings.reps):
             for name in NAMES if rep % 2 == 0 else tuple(reversed(NAMES)):
                 rounds[name].append(await runners[name]())
     finally:
+        if django is not None:
+            await django.close()
         if peer is not None:
             await peer.close()
         await store.drop()
@@ -103,7 +129,7 @@ async def run(backend: PostgresBackend, settings: Settings) -> dict[str, Any]:
             }
             for name in NAMES
         },
-        "speedup_vs_fastapi_users": speedup("fastapi-users"),
-        "speedup_vs_lucia_v2_node": speedup("lucia-v2-node"),
+        "speedup": {name: speedup(name) for name in NAMES[1:]},
+        "django_queries_per_request": django_queries,
         "node": node_meta,
     }

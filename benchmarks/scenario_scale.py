@@ -4,8 +4,7 @@ One private store per size is bulk-loaded with the driver (ten sessions per user
 library and the floor validate random stored sessions at concurrency 1, every size's rounds
 interleaved with every other's. Growth is the median latency (p50) at a size over that at the
 smallest size, per repetition (flat means within 20%); the median rather than the time per call,
-because at concurrency 1 a single stall of a shared machine moves the mean of a round (the
-time-per-call ratio is recorded too, as ``growth_time_per_call``).
+because at concurrency 1 a single stall of a shared machine moves the mean of a round.
 """
 
 from __future__ import annotations
@@ -71,11 +70,6 @@ async def run(backend: Backend, settings: Settings) -> list[dict[str, Any]]:
                     "ratio": result.cost_ratio(f"library@{size}", f"floor@{size}").to_json(),
                     "growth": result.p50_ratio(f"library@{size}", f"library@{smallest}").to_json(),
                     "floor_growth": result.p50_ratio(f"floor@{size}", f"floor@{smallest}").to_json(),
-                    "growth_time_per_call": result.cost_ratio(
-                        f"library@{size}", f"library@{smallest}"
-                    ).to_json(),
-                    "extra_p50_ms": result.summary(f"library@{size}").p50_ms.median
-                    - result.summary(f"library@{smallest}").p50_ms.median,
                 }
             )
     finally:

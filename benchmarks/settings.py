@@ -48,6 +48,10 @@ class Settings:
     peer_seconds: float
     #: Sessions (tokens) each implementation validates in the peers scenario.
     peer_sessions: int
+    #: Calls per side and pass in the profile scenario (a quarter of them for
+    #: get_all_user_sessions), capped at what the backend does in ``profile_seconds``.
+    profile_calls: int
+    profile_seconds: float
 
 
 QUICK = Settings(
@@ -68,6 +72,8 @@ QUICK = Settings(
     hash_samples=2,
     peer_seconds=0.5,
     peer_sessions=200,
+    profile_calls=1_600,
+    profile_seconds=0.5,
 )
 
 FULL = Settings(
@@ -88,6 +94,8 @@ FULL = Settings(
     hash_samples=10,
     peer_seconds=2.0,
     peer_sessions=1_000,
+    profile_calls=8_000,
+    profile_seconds=2.0,
 )
 
 PROFILES = {"quick": QUICK, "full": FULL}

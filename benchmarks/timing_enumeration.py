@@ -2,7 +2,7 @@
 
 ``Auth.use_key`` with an unknown key spends one password validation on a dummy hash
 (``PasswordHashing.spend_validation``), the work a wrong password costs for a known key. This
-measures both on SQLite with the default Argon2id hasher (t=3, m=64 MiB, p=4), interleaved in a
+measures both on SQLite with the default Argon2id hasher (m=64 MiB, t=3, p=1), interleaved in a
 random order so that drift and load hit both alike, and compares the two distributions: median,
 p10, p90, p99 and the two-sample Kolmogorov-Smirnov statistic (computed here, no SciPy), with the
 same statistic between the two halves of each sample as a yardstick for the noise of this machine.
@@ -39,13 +39,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-import aiosqlite
-
-from lucia_adapter_sqlite import sqlite_adapter
+from lucia_adapter_sqlite.testing import throwaway_store
 from lucia_core import Argon2idHasher, Auth, LuciaError, lucia
 
 ROOT = Path(__file__).resolve().parent.parent
-SCHEMA = ROOT / "schemas" / "sqlite.sql"
 PAIRS = {"quick": 200, "full": 1000}
 WARM_UP = 5
 USERNAME = "ada"
@@ -134,11 +131,9 @@ async def measure(
     dummy validation, to show what the benchmark sees when an unknown key is cheaper."""
     order = random.Random(seed)
     with tempfile.TemporaryDirectory(prefix="lucia-timing-") as directory:
-        connection = await aiosqlite.connect(Path(directory) / "auth.db")
-        try:
-            await connection.executescript(SCHEMA.read_text())
-            hasher = Argon2idHasher()  # the default: what lucia() uses without password_hash
-            auth = lucia(adapter=sqlite_adapter(connection), password_hash=hasher)
+        hasher = Argon2idHasher()  # the default: what lucia() uses without password_hash
+        async with throwaway_store(directory, attributes=()) as store:
+            auth = lucia(adapter=store.adapter, password_hash=hasher)
             if not equalizer:
                 auth.passwords.spend_validation = _no_work  # type: ignore[method-assign]
             await auth.create_user(
@@ -160,8 +155,7 @@ async def measure(
                         wrong.append(await failed_sign_in(auth, username, "AUTH_INVALID_PASSWORD"))
                 if (index + 1) % max(1, pairs // 10) == 0:
                     print(f"  {index + 1}/{pairs} pairs", file=sys.stderr, flush=True)
-        finally:
-            await connection.close()
+    hasher.close()
     return unknown, wrong, hasher.parameters
 
 

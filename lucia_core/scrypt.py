@@ -7,12 +7,12 @@ is the same with r=8. Lucia v2 generated only the ``s2`` form; both still valida
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import unicodedata
 
 from .ids import generate_random_string
-from .threads import run_blocking
 
 _N = 16384
 _P = 1
@@ -61,13 +61,15 @@ def is_lucia_password_hash(hash: str) -> bool:
 
 
 async def generate_lucia_password_hash(password: str) -> str:
-    """Hash ``password`` in Lucia v2's ``s2:`` scrypt format, off the event loop."""
-    return await run_blocking(generate_lucia_password_hash_sync, password)
+    """Hash ``password`` in Lucia v2's ``s2:`` scrypt format, off the event loop (on the loop's
+    default executor: an Argon2idHasher validates Lucia v2 hashes on its own threads)."""
+    return await asyncio.to_thread(generate_lucia_password_hash_sync, password)
 
 
 async def validate_lucia_password_hash(password: str, hash: str) -> bool:
     """True when ``password`` matches a Lucia v2 scrypt hash (``s2:`` or the older two-part form).
 
-    Any other string gives False. Runs off the event loop; the comparison is constant-time.
+    Any other string gives False. Runs off the event loop (the loop's default executor); the
+    comparison is constant-time.
     """
-    return await run_blocking(validate_lucia_password_hash_sync, password, hash)
+    return await asyncio.to_thread(validate_lucia_password_hash_sync, password, hash)

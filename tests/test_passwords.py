@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
+import os
+import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
 
+import argon2
 import pytest
 
 from lucia_core import MAX_PASSWORD_BYTES, Argon2idHasher, Auth, LuciaError
-from lucia_core.password import normalize_password
+from lucia_core.password import DEFAULT_NICENESS, DEFAULT_PROFILE, normalize_password
 from lucia_core.utils import generate_lucia_password_hash, validate_lucia_password_hash
 
 VECTORS = json.loads((Path(__file__).parent / "vectors" / "lucia_v2_scrypt.json").read_text())
@@ -53,7 +58,8 @@ def test_default_hasher_is_argon2id_at_or_above_owasp() -> None:
     assert params["memory_cost"] >= 19456
     assert params["time_cost"] >= 2
     assert params["parallelism"] >= 1
-    assert Argon2idHasher().generate_sync("x").startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+    # argon2-cffi's RFC 9106 low-memory profile (m=64 MiB, t=3), in one lane.
+    assert Argon2idHasher().generate_sync("x").startswith("$argon2id$v=19$m=65536,t=3,p=1$")
     with pytest.raises(ValueError, match="OWASP"):
         Argon2idHasher(memory_cost=1024)
 
@@ -119,3 +125,92 @@ async def test_megabyte_password_is_rejected_quickly(auth: Auth) -> None:
             attributes={"username": "y"},
         )
     assert info.value.code == "AUTH_INVALID_PASSWORD"
+
+
+def test_default_hasher_names_its_profile() -> None:
+    """The default parameters are argon2-cffi's RFC 9106 low-memory profile in one lane; any
+    Argon2id profile can be given, and single values overridden."""
+    low_memory = argon2.profiles.RFC_9106_LOW_MEMORY
+    assert dataclasses.replace(low_memory, parallelism=1) == DEFAULT_PROFILE
+    assert Argon2idHasher(profile=low_memory).parameters == {
+        "time_cost": 3,
+        "memory_cost": 65536,
+        "parallelism": 4,
+    }
+    assert Argon2idHasher(profile=low_memory, time_cost=4).parameters["time_cost"] == 4
+    with pytest.raises(TypeError, match="Argon2id"):
+        Argon2idHasher(profile=dataclasses.replace(low_memory, type=argon2.Type.I))
+    with pytest.raises(ValueError, match="OWASP"):
+        Argon2idHasher(profile=argon2.profiles.CHEAPEST)
+
+
+class TrackingHasher(Argon2idHasher):
+    """The real hasher (fast parameters), recording how many hashes run at once and where."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(time_cost=2, memory_cost=19456, parallelism=1, **options)
+        self.running = 0
+        self.most_at_once = 0
+        self.niceness_seen: set[int] = set()
+        self.threads_seen: set[threading.Thread] = set()
+        self._count = threading.Lock()
+
+    def generate_sync(self, password: str) -> str:
+        with self._count:
+            self.running += 1
+            self.most_at_once = max(self.most_at_once, self.running)
+        self.threads_seen.add(threading.current_thread())
+        if sys.platform.startswith("linux"):
+            self.niceness_seen.add(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+        try:
+            return super().generate_sync(password)
+        finally:
+            with self._count:
+                self.running -= 1
+
+
+async def test_hasher_runs_at_most_max_concurrent_hashes_on_its_own_threads() -> None:
+    hasher = TrackingHasher(max_concurrent=2)
+    await asyncio.gather(*(hasher.generate(f"password {n}") for n in range(8)))
+    assert hasher.most_at_once == 2
+    assert hasher.threads_seen
+    assert all(thread.name.startswith("lucia-hash") for thread in hasher.threads_seen)
+    hasher.close()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread niceness is Linux's")
+@pytest.mark.parametrize("niceness", [0, 7, DEFAULT_NICENESS])
+async def test_hashing_threads_run_at_the_configured_niceness(niceness: int) -> None:
+    own = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    hasher = TrackingHasher(niceness=niceness)
+    await hasher.generate("password")
+    assert hasher.niceness_seen == {max(own, niceness)}  # a thread can lower its priority, not raise it
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == own  # the loop's is untouched
+    hasher.close()
+
+
+async def test_close_stops_the_hashing_threads_and_a_later_hash_starts_them_again() -> None:
+    hasher = TrackingHasher()
+
+    def hashing_threads() -> list[threading.Thread]:
+        return [thread for thread in hasher.threads_seen if thread.is_alive()]
+
+    hashed = await hasher.generate("password")
+    assert hashing_threads()
+    hasher.close()
+    assert hashing_threads() == []
+    assert await hasher.validate("password", hashed)
+    hasher.close()
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"max_concurrent": 0}, "max_concurrent"),
+        ({"niceness": 20}, "niceness"),
+        ({"niceness": -1}, "niceness"),
+    ],
+)
+def test_hashing_thread_options_are_checked(options: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        Argon2idHasher(**options)

@@ -2,6 +2,11 @@
 shapes of its own documentation: the fixtures in documented/ (one per provider, each request and
 answer with the documentation page it comes from), served by an ``httpx.MockTransport``.
 
+Each part's "source" is the page that was read (through the search tool's stored copies) and its
+"checked" note says what was checked there; where the provider's own page could not be retrieved,
+the source says "not retrieved here" and the note names what was read instead (Lucia v2's source,
+its docs, or a third-party copy), so no fixture claims a page nobody read.
+
 For each: the authorization URL (endpoint, query, PKCE), the token request (endpoint, client
 authentication, redirect_uri, code_verifier), the user requests, and the parsed user and tokens.
 id_tokens in the fixtures are signed here with a key the mock JWK set publishes.
@@ -26,13 +31,14 @@ from lucia_core import Auth
 from lucia_core.oauth import OAuthRequestError, generate_pkce_code_challenge
 from lucia_core.oauth.id_token import JwksCache
 from lucia_core.oauth.provider import OAuth2ProviderAuthWithPKCE
-from lucia_core.oauth.providers import PROVIDERS
+from lucia_core.oauth.providers import PROVIDERS, apple
 
 FIXTURES = Path(__file__).parent / "documented"
 NAMES = sorted(path.stem for path in FIXTURES.glob("*.json"))
 CODE = "SplxlOBeZQQYbYS6WxSbIA"
 SIGNING_KEY = RSAKey.generate_key(2048, parameters={"kid": "documented-key", "use": "sig"})
 APPLE_KEY = ECKey.generate_key("P-256", private=True)
+NOT_RETRIEVED = "not retrieved here"
 
 
 def fixture(name: str) -> dict[str, Any]:
@@ -60,7 +66,13 @@ def test_every_fixture_names_its_sources() -> None:
             *([data["id_token"]] if "id_token" in data else []),
         ]
         for part in parts:
+            # The page a shape was checked against, and what was checked there; a page the
+            # search tool could not retrieve says so in both.
             assert part["source"].startswith("https://"), (name, part)
+            assert " " not in part["source"].removesuffix(f" ({NOT_RETRIEVED})"), (name, part)
+            assert len(part["checked"]) > 40, (name, part)
+            if part["source"].endswith(f"({NOT_RETRIEVED})"):
+                assert NOT_RETRIEVED in part["checked"], (name, part)
 
 
 def sign(claims: dict[str, Any]) -> str:
@@ -279,3 +291,32 @@ async def test_an_id_token_from_another_key_is_refused(documented: Provider) -> 
     _url, verifier = await documented.authorize()
     with pytest.raises(ValueError, match=r"^signature"):
         await documented.callback(verifier)
+
+
+@pytest.mark.parametrize("documented", ["linkedin"], indirect=True)
+@pytest.mark.parametrize("issuer", ["https://www.linkedin.com", "https://www.linkedin.com/oauth"])
+async def test_linkedin_accepts_its_documented_and_its_discovered_issuer(
+    documented: Provider, issuer: str
+) -> None:
+    documented.data["id_token"]["claims"]["iss"] = issuer
+    _url, verifier = await documented.authorize()
+    user_auth = await documented.callback(verifier)
+    assert user_auth.provider_user_id == documented.data["expected"]["provider_user_id"]
+
+
+@pytest.mark.parametrize("documented", ["linkedin"], indirect=True)
+async def test_linkedin_refuses_another_issuer(documented: Provider) -> None:
+    documented.data["id_token"]["claims"]["iss"] = "https://www.linkedin.com.example"
+    _url, verifier = await documented.authorize()
+    with pytest.raises(ValueError, match="iss"):
+        await documented.callback(verifier)
+
+
+@pytest.mark.parametrize("scope", [["email"], ["name"], ["name", "email"]])
+def test_apple_refuses_name_or_email_without_form_post(auth: Auth, scope: list[str]) -> None:
+    options = dict(fixture("apple")["options"], certificate=APPLE_KEY.as_pem(private=True).decode())
+    options.update(scope=scope, response_mode="query")
+    with pytest.raises(ValueError, match="form_post"):
+        apple(auth, **options)
+    options["scope"] = []
+    assert apple(auth, **options).response_mode == "query"

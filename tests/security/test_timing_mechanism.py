@@ -8,11 +8,12 @@ hasher with its current parameters. The measured distributions are in
 
 from __future__ import annotations
 
+import asyncio
 import re
 
 import pytest
 
-from lucia_core import Auth, LuciaError, lucia
+from lucia_core import Argon2idHasher, Auth, LuciaError, lucia
 from lucia_core.password import normalize_password
 
 from .conftest import CountingHasher
@@ -131,3 +132,72 @@ async def test_the_dummy_validation_runs_the_configured_hasher(auth: Auth) -> No
     custom = lucia(adapter=auth.adapter, password_hash={"generate": generate, "validate": validate})
     assert await failed_attempt(custom, "nobody", "guess") == "AUTH_INVALID_KEY_ID"
     assert calls == ["generate", "validate"]
+
+
+async def test_concurrent_unknown_keys_on_a_fresh_auth_share_one_dummy_hash(
+    counted_auth: Auth, counting_hasher: CountingHasher
+) -> None:
+    """Just after start, many sign-ins with unknown keys at once: the dummy hash is generated once
+    for all of them (not once per caller, which would make an unknown key cost a hash more than a
+    wrong password), and each does exactly one validation against that same hash."""
+    callers = 8
+    codes = await asyncio.gather(
+        *(failed_attempt(counted_auth, f"nobody-{number}", "guess") for number in range(callers))
+    )
+    assert codes == ["AUTH_INVALID_KEY_ID"] * callers
+    assert len(counting_hasher.generated) == 1
+    assert len(counting_hasher.validated) == callers
+    assert len({hash for _, hash in counting_hasher.validated}) == 1
+
+
+class GenerateCountingArgon2id(Argon2idHasher):
+    """The real default hasher (fast OWASP-minimum parameters), counting the hashes it makes."""
+
+    def __init__(self) -> None:
+        super().__init__(time_cost=2, memory_cost=19456, parallelism=1)
+        self.generated = 0
+        self.validated = 0
+
+    def generate_sync(self, password: str) -> str:
+        self.generated += 1
+        return super().generate_sync(password)
+
+    def validate_sync(self, password: str, hash: str) -> bool:
+        self.validated += 1
+        return super().validate_sync(password, hash)
+
+
+async def test_the_default_hasher_needs_no_hash_for_its_dummy(auth: Auth) -> None:
+    """With Argon2id, even the first unknown-key sign-ins cost exactly one validation each and no
+    hashing at all: the dummy hash is made from the parameters and random bytes, and no password
+    matches it."""
+    hasher = GenerateCountingArgon2id()
+    counted = lucia(adapter=auth.adapter, password_hash=hasher)
+    codes = await asyncio.gather(*(failed_attempt(counted, f"nobody-{n}", "guess") for n in range(4)))
+    assert codes == ["AUTH_INVALID_KEY_ID"] * 4
+    assert (hasher.generated, hasher.validated) == (0, 4)
+    dummy = hasher.dummy_hash()
+    assert parameters(dummy) == parameters(hasher.generate_sync("x"))
+    assert not hasher.validate_sync("", dummy)
+    hasher.close()
+
+
+async def test_a_failed_dummy_generation_is_retried(auth: Auth) -> None:
+    """A dummy hash whose generation failed is not remembered: the next unknown key tries again."""
+    attempts: list[str] = []
+
+    async def generate(password: str) -> str:
+        attempts.append(password)
+        if len(attempts) == 1:
+            raise OSError("hasher unavailable")
+        return f"custom:{password}"
+
+    async def validate(password: str, hash: str) -> bool:
+        return hash == f"custom:{password}"
+
+    custom = lucia(adapter=auth.adapter, password_hash={"generate": generate, "validate": validate})
+    with pytest.raises(OSError, match="hasher unavailable"):
+        await custom.use_key("username", "nobody", "guess")
+    assert await failed_attempt(custom, "nobody", "guess") == "AUTH_INVALID_KEY_ID"
+    assert await failed_attempt(custom, "nobody", "guess") == "AUTH_INVALID_KEY_ID"
+    assert len(attempts) == 2

@@ -73,6 +73,10 @@ class AppleAuth(OAuth2ProviderAuth[AppleUserAuth]):
     ) -> None:
         if response_mode not in ("query", "form_post"):
             raise ValueError('response_mode must be "query" or "form_post"')
+        if response_mode == "query" and {"name", "email"} & set(scope or ()):
+            # Apple refuses such a request at its own page ("response_mode must be form_post
+            # when name or email scope is requested"): say so here, before a user meets it.
+            raise ValueError('the "name" and "email" scopes need response_mode="form_post"')
         if not isinstance(team_id, str) or not team_id or not isinstance(key_id, str) or not key_id:
             raise ValueError("team_id and key_id must be non-empty str")
         self.private_key = _private_key(certificate)

@@ -30,6 +30,9 @@ class LinkedinUserAuth(OAuth2UserAuth[LinkedinTokens]):
         return claims_email(self.linkedin_user)
 
 
+_ISSUERS = ("https://www.linkedin.com", "https://www.linkedin.com/oauth")
+
+
 class LinkedinAuth(OAuth2ProviderAuth[LinkedinUserAuth]):
     """Always asks for ``profile`` and ``openid``; the id_token is verified."""
 
@@ -39,7 +42,11 @@ class LinkedinAuth(OAuth2ProviderAuth[LinkedinUserAuth]):
     base_scope = ("profile", "openid")
 
     async def id_token_issuer(self, claims: Mapping[str, Any]) -> tuple[str, str]:
-        return "https://www.linkedin.com", "https://www.linkedin.com/oauth/openid/jwks"
+        # LinkedIn's documented ID token names https://www.linkedin.com, its discovery document
+        # https://www.linkedin.com/oauth: either, nothing else, and always LinkedIn's keys.
+        claimed = claims.get("iss")
+        issuer = claimed if claimed in _ISSUERS else _ISSUERS[0]
+        return issuer, "https://www.linkedin.com/oauth/openid/jwks"
 
     async def _user_auth(self, answer: JsonAnswer, nonce: str | None) -> LinkedinUserAuth:
         claims = await self.verified_id_token(answer)

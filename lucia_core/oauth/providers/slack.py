@@ -12,7 +12,7 @@ from ..tokens import OAuth2Tokens
 
 
 class SlackUserAuth(OAuth2UserAuth[OAuth2Tokens]):
-    """``slack_user``: ``GET https://slack.com/api/openid.connect.userInfo``; the id is its ``sub``."""
+    """``slack_user``: ``POST https://slack.com/api/openid.connect.userInfo``; the id is its ``sub``."""
 
     name = "slack"
     slack_user: dict[str, Any]
@@ -49,7 +49,10 @@ class SlackAuth(OAuth2ProviderAuth[SlackUserAuth]):
         claims = await self.verified_id_token(answer)
         tokens = OAuth2Tokens.from_answer(answer.body)
         user = _checked(
-            await self.fetch("https://slack.com/api/openid.connect.userInfo", tokens.access_token)
+            # Slack documents this method as POST, the token in the Authorization header.
+            await self.fetch(
+                "https://slack.com/api/openid.connect.userInfo", tokens.access_token, method="POST"
+            )
         )
         if claims is not None and claims.get("sub") != user.body.get("sub"):
             raise user.error("the userinfo sub differs from the id_token's")
