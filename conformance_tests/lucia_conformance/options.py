@@ -16,6 +16,11 @@ class ConformanceOptions:
     exist. When True (the default) ``set_key`` and ``set_session`` with a missing user must raise
     LuciaError("AUTH_INVALID_USER_ID") and store nothing; when False those tests are skipped.
 
+    ``atomic_updates``: whether a filtered update matches and sets in one step on the backend.
+    When False (FerretDB v1, which reads and then writes by id), the test that races concurrent
+    ``replace_key_password`` calls is skipped: the backend cannot promise it, and a password change
+    racing a sign-in's rehash is then protected only against the interleavings the server orders.
+
     ``halves``: what the adapter stores, ``{"user", "session", "token"}`` by default. A
     session-only adapter gives ``frozenset({"session"})`` (a user-only one ``{"user"}``; add
     ``"token"`` when it stores tokens) and the other halves, with the ``get_session_and_user``
@@ -24,6 +29,7 @@ class ConformanceOptions:
     """
 
     foreign_keys: bool = True
+    atomic_updates: bool = True
     halves: frozenset[str] = field(default=HALVES)
 
     def __post_init__(self) -> None:
