@@ -5,11 +5,19 @@ users with keys, sign in with :meth:`Auth.use_key`, and validate sessions per re
 :meth:`Auth.handle_request`.
 """
 
-from .adapter import Adapter, JoinedAdapter, SessionAdapter, SessionAndUserReader, UserAdapter, join_adapters
+from .adapter import (
+    Adapter,
+    JoinedAdapter,
+    SessionAdapter,
+    SessionAndUserReader,
+    TokenAdapter,
+    UserAdapter,
+    join_adapters,
+)
 from .auth import Auth, lucia
 from .context import RequestContext
 from .cookie import DEFAULT_SESSION_COOKIE_NAME, Cookie, CookieAttributes
-from .database import KeyRow, SessionRow, UserRow
+from .database import KeyRow, SessionRow, TokenRow, UserRow
 from .errors import ErrorCode, LuciaError
 from .key import Key
 from .options import (
@@ -24,6 +32,7 @@ from .options import (
 from .password import MAX_PASSWORD_BYTES, Argon2idHasher, PasswordHasher
 from .request import AuthRequest
 from .session import Session, SessionState
+from .token import Token
 from .user import User
 
 __version__ = "0.1.0"
@@ -56,6 +65,9 @@ __all__ = [
     "SessionExpiresIn",
     "SessionRow",
     "SessionState",
+    "Token",
+    "TokenAdapter",
+    "TokenRow",
     "User",
     "UserAdapter",
     "UserRow",

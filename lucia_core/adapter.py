@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Protocol, runtime_checkable
 
-from .database import KeyRow, SessionRow, UserRow
+from .database import KeyRow, SessionRow, TokenRow, UserRow
 
 
 @runtime_checkable
@@ -126,6 +126,49 @@ class SessionAdapter(Protocol):
 
 
 @runtime_checkable
+class TokenAdapter(Protocol):
+    """Stores one-time tokens (email verification, password reset): rows keyed by the SHA-256 hex
+    of a secret that never reaches the adapter."""
+
+    async def get_token(self, token_id: str) -> TokenRow | None:
+        """Return the token row with this id, with every attribute column, or None if there is none.
+
+        ``expires`` comes back as an ``int`` of milliseconds, exactly as stored (64-bit).
+        """
+        ...
+
+    async def get_tokens_by_user_id(self, user_id: str) -> list[TokenRow]:
+        """Return every stored token of the user, in any order; an empty list if there are none."""
+        ...
+
+    async def set_token(self, token: TokenRow) -> None:
+        """Store the token.
+
+        If the user does not exist, an adapter whose backend can tell raises
+        LuciaError("AUTH_INVALID_USER_ID") and stores nothing. Any other database error
+        propagates. A backend that expires rows by itself (Redis) may drop a token once its
+        ``expires`` has passed.
+        """
+        ...
+
+    async def consume_token(self, token_id: str) -> TokenRow | None:
+        """Read and delete the token with this id at once: return its row, or None if there is none.
+
+        Of concurrent calls with one id exactly one gets the row; the others get None. Other
+        tokens are untouched.
+        """
+        ...
+
+    async def delete_tokens_by_user_id(self, user_id: str, purpose: str | None = None) -> None:
+        """Delete every token of the user, or with a purpose only the user's tokens of that purpose.
+
+        Other users' tokens, and with a purpose the user's tokens of other purposes, are untouched.
+        No tokens is a no-op.
+        """
+        ...
+
+
+@runtime_checkable
 class SessionAndUserReader(Protocol):
     """The optional hot-path method of a regular adapter: one round trip for a session and its user."""
 
@@ -146,11 +189,23 @@ class Adapter(UserAdapter, SessionAdapter, Protocol):
 
 
 class JoinedAdapter:
-    """A user adapter and a session adapter behind one :class:`Adapter` interface."""
+    """A user adapter and a session adapter behind one :class:`Adapter` interface.
 
-    def __init__(self, user_adapter: UserAdapter, session_adapter: SessionAdapter) -> None:
+    With a ``token_adapter`` it is a :class:`TokenAdapter` too, its token methods that adapter's.
+    """
+
+    def __init__(
+        self,
+        user_adapter: UserAdapter,
+        session_adapter: SessionAdapter,
+        token_adapter: TokenAdapter | None = None,
+    ) -> None:
         self.user_adapter = user_adapter
         self.session_adapter = session_adapter
+        self.token_adapter = token_adapter
+        if token_adapter is not None:
+            for name in _TOKEN_METHODS:
+                setattr(self, name, getattr(token_adapter, name))
         self.get_user = user_adapter.get_user
         self.set_user = user_adapter.set_user
         self.update_user = user_adapter.update_user
@@ -172,7 +227,8 @@ class JoinedAdapter:
         self.delete_sessions_by_user_id = session_adapter.delete_sessions_by_user_id
 
     def __repr__(self) -> str:
-        return f"JoinedAdapter(user={self.user_adapter!r}, session={self.session_adapter!r})"
+        tokens = "" if self.token_adapter is None else f", token={self.token_adapter!r}"
+        return f"JoinedAdapter(user={self.user_adapter!r}, session={self.session_adapter!r}{tokens})"
 
 
 _USER_METHODS = (
@@ -183,6 +239,9 @@ _SESSION_METHODS = (
     "get_session", "get_sessions_by_user_id", "set_session", "update_session", "delete_session",
     "delete_sessions_by_user_id",
 )  # fmt: skip
+_TOKEN_METHODS = (
+    "get_token", "get_tokens_by_user_id", "set_token", "consume_token", "delete_tokens_by_user_id",
+)  # fmt: skip
 
 
 def _require(obj: object, methods: tuple[str, ...], role: str) -> None:
@@ -191,25 +250,44 @@ def _require(obj: object, methods: tuple[str, ...], role: str) -> None:
         raise TypeError(f"{role} {obj!r} lacks the methods: {', '.join(missing)}")
 
 
-def join_adapters(user_adapter: UserAdapter, session_adapter: SessionAdapter) -> Adapter:
+def has_tokens(adapter: object) -> bool:
+    """Whether ``adapter`` has every method of :class:`TokenAdapter`."""
+    return all(callable(getattr(adapter, name, None)) for name in _TOKEN_METHODS)
+
+
+def join_adapters(
+    user_adapter: UserAdapter, session_adapter: SessionAdapter, token: TokenAdapter | None = None
+) -> Adapter:
     """Combine a user adapter with a session adapter (PostgreSQL users with Redis sessions, say).
 
-    When both are the same object it is returned as is, keeping its ``get_session_and_user``.
-    Raises TypeError when either lacks a method of its protocol.
+    Tokens go to ``token`` when given; else to the user adapter when it implements
+    :class:`TokenAdapter`, else to the session adapter when it does, else nowhere (the result has
+    no token methods). When all are the same object it is returned as is, keeping its
+    ``get_session_and_user``. Raises TypeError when an adapter lacks a method of its protocol.
     """
     _require(user_adapter, _USER_METHODS, "user adapter")
     _require(session_adapter, _SESSION_METHODS, "session adapter")
-    if user_adapter is session_adapter:  # type: ignore[comparison-overlap]
+    if token is not None:
+        _require(token, _TOKEN_METHODS, "token adapter")
+    elif has_tokens(user_adapter):
+        token = user_adapter  # type: ignore[assignment]
+    elif has_tokens(session_adapter):
+        token = session_adapter  # type: ignore[assignment]
+    same = user_adapter is session_adapter  # type: ignore[comparison-overlap]
+    if same and (token is None or token is user_adapter):  # type: ignore[comparison-overlap]
         return user_adapter  # type: ignore[return-value]
-    return JoinedAdapter(user_adapter, session_adapter)
+    return JoinedAdapter(user_adapter, session_adapter, token)
 
 
 def resolve_adapter(adapter: Adapter | Mapping[str, Any]) -> Adapter:
-    """Accept an adapter or ``{"user": ..., "session": ...}`` and return one :class:`Adapter`."""
+    """Accept an adapter or ``{"user": ..., "session": ..., "token": ...}`` (``token`` optional)
+    and return one :class:`Adapter`."""
     if isinstance(adapter, Mapping):
-        unknown = set(adapter) - {"user", "session"}
+        unknown = set(adapter) - {"user", "session", "token"}
         if unknown or "user" not in adapter or "session" not in adapter:
-            raise ValueError('adapter mapping must have exactly the keys "user" and "session"')
-        return join_adapters(adapter["user"], adapter["session"])
+            raise ValueError(
+                'adapter mapping must have the keys "user" and "session", and optionally "token"'
+            )
+        return join_adapters(adapter["user"], adapter["session"], adapter.get("token"))
     _require(adapter, _USER_METHODS + _SESSION_METHODS, "adapter")
     return adapter

@@ -23,13 +23,14 @@ from .renewal import Renewals
 from .request import AuthRequest, read_bearer_token
 from .session import Session
 from .sessions import SessionMethods
+from .token import OneTimeTokens, TokenMethods
 from .user import User
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack  # typing.Unpack from Python 3.11
 
 
-class Auth(SessionMethods):
+class Auth(SessionMethods, TokenMethods):
     """Users, keys and sessions, stored through an adapter. Build it with :func:`lucia`.
 
     Every method that talks to the database is async; database errors other than the
@@ -44,6 +45,7 @@ class Auth(SessionMethods):
         self._debug = DebugLog(self.config.debug_mode)
         self._read_session_and_user = getattr(self.adapter, "get_session_and_user", None)
         self._renewals = Renewals()
+        self._tokens = OneTimeTokens(self.adapter)
 
     # ----------------------------------------------------------------- transforms
 
@@ -108,12 +110,13 @@ class Auth(SessionMethods):
         return await self.get_user(user_id)
 
     async def delete_user(self, user_id: str) -> None:
-        """Delete the user's sessions, then its keys, then the user. Succeeds for unknown ids."""
+        """Delete the user's sessions, keys and tokens, then the user. Succeeds for unknown ids."""
         require_str("user_id", user_id)
         if not is_plausible_id(user_id):
             return
         await self.adapter.delete_sessions_by_user_id(user_id)
         await self.adapter.delete_keys_by_user_id(user_id)
+        await self._tokens.delete_user_tokens(user_id)
         await self.adapter.delete_user(user_id)
 
     # ----------------------------------------------------------------- keys

@@ -26,8 +26,20 @@ class KeyRow(TypedDict):
 #: Column names every session row has; anything else is a session attribute.
 SESSION_COLUMNS = frozenset({"id", "user_id", "active_expires", "idle_expires"})
 
-#: Lucia v2's table (MongoDB: collection) names, by role.
-DEFAULT_TABLES: Mapping[str, str] = {"user": "auth_user", "key": "user_key", "session": "user_session"}
+#: A one-time token row: ``id`` (the SHA-256 hex of the secret, never the secret), ``user_id``,
+#: ``purpose`` and ``expires`` (unix epoch milliseconds, 64-bit ``int``) plus attribute columns.
+TokenRow = dict[str, Any]
+
+#: Column names every token row has; anything else is a token attribute.
+TOKEN_COLUMNS = frozenset({"id", "user_id", "purpose", "expires"})
+
+#: Lucia v2's table (MongoDB: collection) names, by role, and the one-time token table.
+DEFAULT_TABLES: Mapping[str, str] = {
+    "user": "auth_user",
+    "key": "user_key",
+    "session": "user_session",
+    "token": "user_token",
+}
 
 
 def resolve_names(
@@ -60,14 +72,14 @@ def _listed(defaults: Mapping[str, str]) -> str:
 
 @dataclass(frozen=True)
 class Attribute:
-    """An attribute column an application adds to Lucia's user or session table.
+    """An attribute column an application adds to Lucia's user, session or token table.
 
     Each adapter package's ``add_attributes`` creates them (idempotently): ``"text"`` for short
     text such as a username, ``"long_text"`` for text of any length, ``"integer"`` for 64-bit
     integers; ``unique`` adds a unique index (also on schemaless backends).
     """
 
-    table: Literal["user", "session"]
+    table: Literal["user", "session", "token"]
     name: str
     type: Literal["text", "long_text", "integer"] = "text"
     unique: bool = False

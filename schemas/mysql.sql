@@ -21,6 +21,9 @@
 --
 -- * user_id columns are indexed (get_keys_by_user_id, get_sessions_by_user_id).
 --
+-- * user_token holds one-time tokens and codes (lucia-core's create_token / create_code): id is
+--   the SHA-256 hex of the secret, never the secret; expires is unix epoch milliseconds.
+--
 -- Expirations are BIGINT UNSIGNED (unix epoch milliseconds), as in Lucia v2.
 -- The adapter adds STRICT_ALL_TABLES to its connections' sql_mode, so a too-long id is an error,
 -- never silently truncated. Foreign keys have no ON DELETE action: Lucia deletes a user's
@@ -45,6 +48,16 @@ CREATE TABLE IF NOT EXISTS `user_session` (
   `user_id` VARCHAR(255) CHARACTER SET utf8mb4 COLLATE /*M!100202 utf8mb4_nopad_bin */ /*!80017 utf8mb4_0900_bin */ NOT NULL,
   `active_expires` BIGINT UNSIGNED NOT NULL,
   `idle_expires` BIGINT UNSIGNED NOT NULL,
+  PRIMARY KEY (`id`),
+  KEY `user_id` (`user_id`),
+  FOREIGN KEY (`user_id`) REFERENCES `auth_user` (`id`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;
+
+CREATE TABLE IF NOT EXISTS `user_token` (
+  `id` VARCHAR(255) CHARACTER SET utf8mb4 COLLATE /*M!100202 utf8mb4_nopad_bin */ /*!80017 utf8mb4_0900_bin */ NOT NULL,
+  `user_id` VARCHAR(255) CHARACTER SET utf8mb4 COLLATE /*M!100202 utf8mb4_nopad_bin */ /*!80017 utf8mb4_0900_bin */ NOT NULL,
+  `purpose` VARCHAR(255) CHARACTER SET utf8mb4 COLLATE /*M!100202 utf8mb4_nopad_bin */ /*!80017 utf8mb4_0900_bin */ NOT NULL,
+  `expires` BIGINT UNSIGNED NOT NULL,
   PRIMARY KEY (`id`),
   KEY `user_id` (`user_id`),
   FOREIGN KEY (`user_id`) REFERENCES `auth_user` (`id`)

@@ -20,7 +20,7 @@ from lucia_adapter_mysql import MySQLAdapter, mysql_adapter
 from lucia_adapter_postgres import PostgresAdapter, postgres_adapter
 from lucia_adapter_redis import RedisSessionAdapter, redis_session_adapter
 from lucia_adapter_sqlite import SQLiteAdapter, sqlite_adapter
-from lucia_core.adapter import SessionAdapter, SessionAndUserReader, UserAdapter
+from lucia_core.adapter import SessionAdapter, SessionAndUserReader, TokenAdapter, UserAdapter
 from lucia_core.backends import BACKENDS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -81,6 +81,18 @@ def test_each_adapter_implements_every_method_of_its_protocols_itself(adapter: t
             if not name.startswith("_"):
                 assert name in vars(adapter), f"{adapter.__name__} does not implement {name}"
                 assert inspect.iscoroutinefunction(vars(adapter)[name])
+
+
+@pytest.mark.parametrize("adapter", ADAPTERS, ids=lambda adapter: adapter.__name__)
+def test_each_adapter_implements_every_token_method_in_its_packages_tokens_module(adapter: type) -> None:
+    # Every built-in adapter stores one-time tokens, through a mixin in its package's tokens.py.
+    assert issubclass(adapter, TokenAdapter)
+    for name, stub in inspect.getmembers(TokenAdapter, inspect.iscoroutinefunction):
+        if not name.startswith("_"):
+            method = getattr(adapter, name)
+            assert method is not stub, f"{adapter.__name__} leaves {name} to the protocol's stub"
+            assert inspect.iscoroutinefunction(method)
+            assert method.__module__ == f"{adapter.__module__.rsplit('.', 1)[0]}.tokens"
 
 
 # Wrong objects: refused at construction, saying what is expected.
@@ -160,7 +172,7 @@ def test_unknown_collection_and_prefix_keys_list_the_valid_ones() -> None:
 
 def test_a_tables_option_that_is_not_a_mapping_says_what_it_should_be() -> None:
     with pytest.raises(
-        TypeError, match=r"tables= must be a dict with the keys 'user', 'key', 'session', not str"
+        TypeError, match=r"tables= must be a dict with the keys 'user', 'key', 'session', 'token', not str"
     ):
         postgres_adapter(None, tables="auth_user")  # type: ignore[arg-type]
 

@@ -432,7 +432,7 @@ async def test_features_are_detected_once_ferretdb_has_neither_transactions_nor_
     assert commands.names.count("hello") == 1
     assert commands.names.count("buildInfo") == 1
     if is_ferretdb:
-        assert features == ServerFeatures(transactions=False, lookup=False)
+        assert features == ServerFeatures(transactions=False, lookup=False, atomic_updates=False)
 
 
 async def test_set_user_without_transactions_deletes_the_user_again_when_the_key_is_taken(
@@ -518,7 +518,7 @@ async def test_a_duplicate_on_another_unique_index_of_the_key_collection_propaga
 
 def _features(*, transactions: bool, lookup: bool) -> Callable[[], Awaitable[ServerFeatures]]:
     async def server_features() -> ServerFeatures:
-        return ServerFeatures(transactions=transactions, lookup=lookup)
+        return ServerFeatures(transactions=transactions, lookup=lookup, atomic_updates=True)
 
     return server_features
 

@@ -172,7 +172,12 @@ async def test_writes_the_json_and_set_lucia_v2_reads(adapter: RedisSessionAdapt
 
 
 def test_default_prefixes_are_lucia_v2s() -> None:
-    assert dict(DEFAULT_PREFIXES) == {"session": "session", "user_sessions": "user_sessions"}
+    assert dict(DEFAULT_PREFIXES) == {
+        "session": "session",
+        "user_sessions": "user_sessions",
+        "token": "token",
+        "user_tokens": "user_tokens",
+    }
 
 
 def test_unknown_prefix_keys_are_rejected() -> None:

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text()
@@ -15,6 +19,22 @@ def python_blocks() -> list[str]:
 
 def test_quickstart_in_readme_is_examples_quickstart() -> None:
     assert (ROOT / "examples" / "quickstart.py").read_text() in python_blocks()
+
+
+RECIPES = {
+    "email_verification.py": ["wrong code: AUTH_INVALID_TOKEN", "verified: True"],
+    "password_reset.py": ["sessions: [True]", "link used again: AUTH_INVALID_TOKEN"],
+}
+
+
+@pytest.mark.parametrize("recipe", RECIPES)
+def test_token_recipes_in_readme_are_the_examples_and_run(recipe: str) -> None:
+    path = ROOT / "examples" / recipe
+    assert path.read_text() in python_blocks()
+    result = subprocess.run([sys.executable, str(path)], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    for line in RECIPES[recipe]:
+        assert line in result.stdout.splitlines()
 
 
 def test_quickstart_is_about_twenty_lines() -> None:

@@ -123,8 +123,8 @@ def test_apply_sqlite_twice(tmp_path: Path) -> None:
     with closing(sqlite3.connect(path)) as db:
         tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         indexes = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
-    assert tables == {"auth_user", "user_key", "user_session"}
-    assert {"user_key_user_id", "user_session_user_id"} <= indexes
+    assert tables == {"auth_user", "user_key", "user_session", "user_token"}
+    assert {"user_key_user_id", "user_session_user_id", "user_token_user_id"} <= indexes
 
 
 def test_apply_rejects_a_bad_url() -> None:
@@ -153,8 +153,8 @@ async def test_apply_postgres_twice_in_a_fresh_database() -> None:
             for r in await conn.fetch("SELECT indexname FROM pg_indexes WHERE schemaname='public'")
         }
         await conn.close()
-        assert tables == {"auth_user", "user_key", "user_session"}
-        assert {"user_key_user_id_idx", "user_session_user_id_idx"} <= indexes
+        assert tables == {"auth_user", "user_key", "user_session", "user_token"}
+        assert {"user_key_user_id_idx", "user_session_user_id_idx", "user_token_user_id_idx"} <= indexes
     finally:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.close()

@@ -20,6 +20,7 @@ from lucia_core.errors import LuciaError
 from .documents import KEY_PROJECTION, match_id, to_document, to_fields, to_key_row, to_row, to_session_row
 from .features import ServerFeatures, detect_features
 from .schema import MongoDatabase, check_database, collection_names
+from .tokens import MongoDBTokens
 
 
 async def _to_list(cursor: Any) -> list[dict[str, Any]]:
@@ -29,7 +30,7 @@ async def _to_list(cursor: Any) -> list[dict[str, Any]]:
     return list(await cursor.to_list(length=None))
 
 
-class MongoDBAdapter(Adapter, SessionAndUserReader):
+class MongoDBAdapter(MongoDBTokens, Adapter, SessionAndUserReader):
     """A regular adapter (users, keys, sessions) over one MongoDB database.
 
     Documents are keyed by ``_id`` (rows cross the boundary with ``id``), ids are always matched
@@ -54,6 +55,7 @@ class MongoDBAdapter(Adapter, SessionAndUserReader):
         self._users: Any = database[names["user"]]
         self._keys: Any = database[names["key"]]
         self._sessions: Any = database[names["session"]]
+        self._tokens: Any = database[names["token"]]
         self._features: ServerFeatures | None = None
 
     def __repr__(self) -> str:

@@ -15,10 +15,14 @@ class ServerFeatures:
 
     ``transactions``: multi-document transactions (a replica set or a sharded cluster).
     ``lookup``: the aggregation stages ``$lookup`` and ``$replaceRoot`` (FerretDB v1 lacks both).
+    ``atomic_updates``: a filtered update matches and sets in one step. FerretDB v1 reads the
+    document, applies the filter and then writes by ``_id``, so of concurrent compare-and-sets
+    (``replace_key_password``) more than one can succeed; MongoDB's are atomic per document.
     """
 
     transactions: bool
     lookup: bool
+    atomic_updates: bool
 
 
 async def detect_features(admin: Any) -> ServerFeatures:
@@ -32,4 +36,6 @@ async def detect_features(admin: Any) -> ServerFeatures:
     # FerretDB lists the aggregation stages it implements; MongoDB has these since 3.4.
     stages = build.get("ferretdbFeatures", {}).get("aggregationStages")
     lookup = stages is None or _LOOKUP_STAGES.issubset(stages)
-    return ServerFeatures(transactions=bool(transactions), lookup=lookup)
+    return ServerFeatures(
+        transactions=bool(transactions), lookup=lookup, atomic_updates="ferretdbVersion" not in build
+    )

@@ -13,7 +13,12 @@ from lucia_core.database import DEFAULT_TABLES, Attribute, resolve_names
 
 #: The secondary indexes each collection needs (``_id`` is unique and indexed already);
 #: :func:`create_indexes` creates them.
-INDEXES: Mapping[str, tuple[str, ...]] = {"user": (), "key": ("user_id",), "session": ("user_id",)}
+INDEXES: Mapping[str, tuple[str, ...]] = {
+    "user": (),
+    "key": ("user_id",),
+    "session": ("user_id",),
+    "token": ("user_id",),
+}
 
 # MongoDB's rules for collection names: no "$", no NUL, not empty, not in the "system." namespace.
 _COLLECTION_NAME = re.compile(r"[A-Za-z_][^$\x00]*")
@@ -38,6 +43,13 @@ _DOCUMENTS = {
         "active_expires": "int64 (ms since epoch)",
         "idle_expires": "int64 (ms since epoch)",
         "...": "session attributes",
+    },
+    "token": {
+        "_id": "string (the SHA-256 hex of the secret, never the secret)",
+        "user_id": "string",
+        "purpose": "string",
+        "expires": "int64 (ms since epoch)",
+        "...": "token attributes",
     },
 }
 
@@ -81,7 +93,7 @@ _PROBE = "lucia_type_check"
 def collection_names(collections: Mapping[str, str] | None = None) -> dict[str, str]:
     """The defaults updated with ``collections``, each name checked against MongoDB's rules.
 
-    Raises ValueError for a key other than ``user``, ``key``, ``session`` or an invalid name.
+    Raises ValueError for a key other than ``user``, ``key``, ``session``, ``token`` or an invalid name.
     """
     names = resolve_names("collections", collections, DEFAULT_TABLES, kind="collection")
     for kind, name in names.items():
@@ -108,7 +120,7 @@ def schema_json(*, collections: Mapping[str, str] | None = None) -> str:
 
 
 async def create_indexes(database: MongoDatabase, *, collections: Mapping[str, str] | None = None) -> None:
-    """Create the indexes of :func:`schema_json` (``user_id`` on keys and sessions).
+    """Create the indexes of :func:`schema_json` (``user_id`` on keys, sessions and tokens).
 
     Idempotent: an index that exists already is left as it is. Unique indexes on user attributes
     (a username, an email) are the application's to add (:func:`add_attributes`).

@@ -19,6 +19,7 @@ from lucia_core.sql import Statements, split_row, table_names
 
 from .connection import execute, fetch, pooled
 from .schema import MYSQL
+from .tokens import MySQLTokens
 
 # The server's error codes (not its messages, which differ between servers and versions).
 ER_DUP_ENTRY = 1062
@@ -34,7 +35,7 @@ def _code(error: BaseException) -> object:
     return error.args[0] if error.args else None
 
 
-class MySQLAdapter(Adapter, SessionAndUserReader):
+class MySQLAdapter(MySQLTokens, Adapter, SessionAndUserReader):
     """A regular adapter (users, keys, sessions) with a one-query ``get_session_and_user``.
 
     Each call takes a connection from the pool and gives it back with no transaction open: a
@@ -55,6 +56,7 @@ class MySQLAdapter(Adapter, SessionAndUserReader):
             'pool = await aiomysql.create_pool(host=..., user=..., db=..., charset="utf8mb4")',
         )  # fmt: skip
         self._user, self._key, self._session = names["user"], names["key"], names["session"]
+        self._token = names["token"]
         self._sql = Statements(names)
 
     def __repr__(self) -> str:

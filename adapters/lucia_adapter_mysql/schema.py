@@ -40,6 +40,9 @@ HEADER = """\
 --
 -- * user_id columns are indexed (get_keys_by_user_id, get_sessions_by_user_id).
 --
+-- * user_token holds one-time tokens and codes (lucia-core's create_token / create_code): id is
+--   the SHA-256 hex of the secret, never the secret; expires is unix epoch milliseconds.
+--
 -- Expirations are BIGINT UNSIGNED (unix epoch milliseconds), as in Lucia v2.
 -- The adapter adds STRICT_ALL_TABLES to its connections' sql_mode, so a too-long id is an error,
 -- never silently truncated. Foreign keys have no ON DELETE action: Lucia deletes a user's
@@ -62,6 +65,9 @@ TABLES = (
     "CREATE TABLE IF NOT EXISTS {session} (\n  `id` {id},\n  `user_id` {id},\n"
     "  `active_expires` BIGINT UNSIGNED NOT NULL,\n  `idle_expires` BIGINT UNSIGNED NOT NULL,\n"
     "  PRIMARY KEY (`id`),\n  KEY `user_id` (`user_id`),\n"
+    "  FOREIGN KEY (`user_id`) REFERENCES {user} (`id`)\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4",
+    "CREATE TABLE IF NOT EXISTS {token} (\n  `id` {id},\n  `user_id` {id},\n  `purpose` {id},\n"
+    "  `expires` BIGINT UNSIGNED NOT NULL,\n  PRIMARY KEY (`id`),\n  KEY `user_id` (`user_id`),\n"
     "  FOREIGN KEY (`user_id`) REFERENCES {user} (`id`)\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4",
 )
 

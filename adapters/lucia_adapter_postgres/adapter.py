@@ -19,6 +19,7 @@ from lucia_core.sql import Statements, split_row, table_names
 
 from .pooler import checked_pool
 from .schema import POSTGRES
+from .tokens import PostgresTokens
 
 
 def is_unique_violation(error: BaseException) -> bool:
@@ -34,8 +35,9 @@ def _key_row(record: Any) -> KeyRow:
     return KeyRow(id=record["id"], user_id=record["user_id"], hashed_password=record["hashed_password"])
 
 
-class PostgresAdapter(Adapter, SessionAndUserReader):
-    """A regular adapter (users, keys, sessions) with a one-query ``get_session_and_user``.
+class PostgresAdapter(PostgresTokens, Adapter, SessionAndUserReader):
+    """A regular adapter (users, keys, sessions, one-time tokens) with a one-query
+    ``get_session_and_user``.
 
     Each method is one statement on a connection from the pool, except ``set_user`` with a key:
     two statements in one transaction. The SQL text of every operation is fixed (or cached per
@@ -57,9 +59,10 @@ class PostgresAdapter(Adapter, SessionAndUserReader):
         # Checked once, at the first call, for a pooler that needs statement_cache_size=0.
         self._pool = checked_pool(pool, on_checked=lambda: setattr(self, "_pool", pool))
         self._user, self._key, self._session = names["user"], names["key"], names["session"]
+        self._token = names["token"]
         self._sql = Statements(names)
         # PostgreSQL names the table of a violated constraint without its schema or quotes.
-        self._owners = {names[role].rsplit(".", 1)[-1].strip('"') for role in ("key", "session")}
+        self._owners = {names[role].rsplit(".", 1)[-1].strip('"') for role in ("key", "session", "token")}
 
     def __repr__(self) -> str:
         return f"PostgresAdapter(user={self._user}, key={self._key}, session={self._session})"
@@ -73,7 +76,7 @@ class PostgresAdapter(Adapter, SessionAndUserReader):
             await self._pool.execute(POSTGRES.update(table, tuple(partial)), *partial.values(), row_id)
 
     async def _insert(self, executor: Any, sql: str, *values: Any) -> Any:
-        """Run an INSERT into the key or session table; a foreign-key violation is its user."""
+        """Run an INSERT into the key, session or token table; a foreign-key violation is its user."""
         try:
             return await executor.fetchval(sql, *values)
         except asyncpg.ForeignKeyViolationError as error:

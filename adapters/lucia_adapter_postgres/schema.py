@@ -17,7 +17,8 @@ HEADER = """\
 -- Lucia v2's tables for PostgreSQL, with the default names used by lucia_adapter_postgres.
 -- Idempotent: safe to run on every start. Add user and session attribute columns as you need.
 -- lucia_adapter_postgres.create_schema(pool, tables=...) runs these statements, with your table
--- names substituted; expirations are unix epoch milliseconds (BIGINT).
+-- names substituted; expirations are unix epoch milliseconds (BIGINT). user_token holds one-time
+-- tokens and codes: its id is the SHA-256 hex of the secret, never the secret.
 -- Generated from lucia_adapter_postgres/schema.py (lucia-core schema postgres).
 
 """
@@ -40,9 +41,18 @@ CREATE TABLE IF NOT EXISTS {session} (
     idle_expires BIGINT NOT NULL
 );
 
+CREATE TABLE IF NOT EXISTS {token} (
+    id TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL REFERENCES {user} (id),
+    purpose TEXT NOT NULL,
+    expires BIGINT NOT NULL
+);
+
 CREATE INDEX IF NOT EXISTS {key_index} ON {key} (user_id);
 
 CREATE INDEX IF NOT EXISTS {session_index} ON {session} (user_id);
+
+CREATE INDEX IF NOT EXISTS {token_index} ON {token} (user_id);
 """
 
 _INDEX_SUFFIX = "_user_id_idx"
@@ -54,7 +64,7 @@ def _index(table: str) -> str:
 
 
 def schema_sql(*, tables: Mapping[str, str] | None = None) -> str:
-    """The idempotent DDL of Lucia v2's three tables and their ``user_id`` indexes.
+    """The idempotent DDL of Lucia v2's three tables, the token table and their ``user_id`` indexes.
 
     ``tables`` renames tables as in :func:`~lucia_adapter_postgres.postgres_adapter`; with the
     defaults this is exactly ``schemas/postgres.sql``. Schemas named in qualified table names must
@@ -62,7 +72,8 @@ def schema_sql(*, tables: Mapping[str, str] | None = None) -> str:
     """
     names = resolve_names("tables", tables, DEFAULT_TABLES, kind="table")
     quoted = {role: POSTGRES.quote_table(name) for role, name in names.items()}
-    ddl = TABLES.format(**quoted, key_index=_index(names["key"]), session_index=_index(names["session"]))
+    indexes = {f"{role}_index": _index(names[role]) for role in ("key", "session", "token")}
+    ddl = TABLES.format(**quoted, **indexes)
     return HEADER + ddl
 
 

@@ -7,14 +7,21 @@ from collections.abc import Mapping
 from lucia_core.database import resolve_names
 
 #: Lucia v2's default key prefixes; a key is ``f"{prefix}:{id}"``.
-DEFAULT_PREFIXES: Mapping[str, str] = {"session": "session", "user_sessions": "user_sessions"}
+DEFAULT_PREFIXES: Mapping[str, str] = {
+    "session": "session",
+    "user_sessions": "user_sessions",
+    "token": "token",
+    "user_tokens": "user_tokens",
+}
 
 LAYOUT = """\
 # Redis key layout (`lucia_adapter_redis`)
 
 <!-- Generated from lucia_adapter_redis/schema.py (lucia-core schema redis). -->
 
-Redis holds sessions only; users and keys live in another database (join the adapters with
+Redis holds sessions, and one-time tokens when it is joined as the token adapter
+(`lucia(adapter={{"user": ..., "session": redis, "token": redis}})`); users and keys live in
+another database (join the adapters with
 `lucia(adapter={{"user": ..., "session": redis_session_adapter(client)}})`). Nothing needs creating
 up front. The layout is Lucia v2's (`@lucia-auth/adapter-session-redis` 2.x), so sessions
 written by Lucia v2 are read as they are, and Lucia v2 can read ours.
@@ -23,9 +30,12 @@ written by Lucia v2 are read as they are, and Lucia v2 can read ours.
 | --- | --- | --- | --- |
 | `{session}:{{session_id}}` | string | the session row as JSON | at `idle_expires` (`PXAT`) |
 | `{user_sessions}:{{user_id}}` | set | the ids of the user's sessions | with its last session |
+| `{token}:{{token_id}}` | string | a token row as JSON (id: SHA-256 of the secret) | at `expires` (`PXAT`) |
+| `{user_tokens}:{{user_id}}` | set | the ids of the user's tokens | with its last token |
 
 Prefixes are configurable: `redis_session_adapter(client, prefixes={{"session": "...",
-"user_sessions": "..."}})`; a key is `f"{{prefix}}:{{id}}"`, the id verbatim (any Unicode, UTF-8).
+"user_sessions": "...", "token": "...", "user_tokens": "..."}})`; a key is `f"{{prefix}}:{{id}}"`,
+the id verbatim (any Unicode, UTF-8).
 
 ## The session JSON
 
@@ -59,6 +69,15 @@ Requires Redis 7.0 or later (`PEXPIREAT` with `NX`/`GT`). Works on a single node
 both keys in one `MULTI`/`EXEC`) and on Redis Cluster (the two keys of a session hash to
 different slots, so writes use non-transactional pipelines; the session key is written before
 its id is added to the set, so that a concurrent read never prunes a session being created).
+
+## One-time tokens
+
+A token is stored like a session: `{token}:{{token_id}}` holds the row as JSON and expires at
+`expires`, its id in `{user_tokens}:{{user_id}}`. `consume_token` is one `GETDEL` (Redis 6.2+): of
+concurrent uses of a token exactly one reads it. An expired token is gone from Redis, so it reads
+as unknown (`AUTH_INVALID_TOKEN`) rather than `AUTH_EXPIRED_TOKEN`. Redis cannot tell whether a
+user exists: `Auth.create_token` asks the user adapter and removes the token again when the user
+is missing.
 """
 
 

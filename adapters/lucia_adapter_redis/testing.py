@@ -66,7 +66,7 @@ def connect_sync(url: str, *, cluster: bool = False) -> SyncClient:
 def random_prefixes() -> dict[str, str]:
     """Key prefixes no other test or helper uses: ``lucia-test:<random>:session`` and so on."""
     root = f"lucia-test:{secrets.token_hex(8)}"
-    return {"session": f"{root}:session", "user_sessions": f"{root}:user_sessions"}
+    return {name: f"{root}:{name}" for name in ("session", "user_sessions", "token", "user_tokens")}
 
 
 @asynccontextmanager
@@ -89,7 +89,12 @@ async def throwaway_store(
     client = connect(url, cluster=cluster, **client_options)
     try:
         table = RedisSessionTable(client, prefixes)
-        raw = RawDatabase(user=users.user if users else None, key=users.key if users else None, session=table)
+        tokens = RedisSessionTable(
+            client, {"session": prefixes["token"], "user_sessions": prefixes["user_tokens"]}
+        )
+        raw = RawDatabase(
+            user=users.user if users else None, key=users.key if users else None, session=table, token=tokens
+        )
         adapter = redis_session_adapter(client, prefixes=prefixes)
 
         async def sets() -> dict[str, int]:

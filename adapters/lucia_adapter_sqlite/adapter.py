@@ -23,6 +23,7 @@ from lucia_core.sql import SPLIT, Statements, split_row, table_names
 
 from .constraints import _violation, is_unique_violation
 from .schema import SQLITE
+from .tokens import SQLiteTokens
 from .turns import turns_of
 
 # A query's first column can carry the column names of a table as SELECT * lists them (hidden
@@ -37,8 +38,9 @@ def _column_names(text: str) -> tuple[str, ...]:
     return tuple(json.loads(text))
 
 
-class SQLiteAdapter(Adapter, SessionAndUserReader):
-    """A regular adapter (users, keys, sessions) with a one-query ``get_session_and_user``.
+class SQLiteAdapter(SQLiteTokens, Adapter, SessionAndUserReader):
+    """A regular adapter (users, keys, sessions, one-time tokens) with a one-query
+    ``get_session_and_user``.
 
     Coroutines sharing the connection take turns (``turns.py``): reads side by side, each write
     alone, so no statement runs inside another coroutine's transaction and reads never see a
@@ -61,6 +63,7 @@ class SQLiteAdapter(Adapter, SessionAndUserReader):
         )
         self._turns = turns_of(connection)
         self._user, self._key, self._session = names["user"], names["key"], names["session"]
+        self._token = names["token"]
         self._plain = {quoted: quoted.strip('"') for quoted in names.values()}
         self._key_name = self._plain[self._key]
         self._sql = Statements(names)
@@ -137,7 +140,7 @@ class SQLiteAdapter(Adapter, SessionAndUserReader):
             await self._execute(SQLITE.update(table, tuple(partial)), [*partial.values(), row_id])
 
     async def _insert(self, connection: aiosqlite.Connection, table: str, row: Mapping[str, Any]) -> None:
-        """Insert into the key or session table, mapping Lucia's two errors; others propagate."""
+        """Insert into the key, session or token table, mapping Lucia's two errors; others propagate."""
         try:
             await connection.execute(SQLITE.insert(table, tuple(row)), list(row.values()))
         except sqlite3.IntegrityError as error:
@@ -241,11 +244,11 @@ def sqlite_adapter(
 ) -> SQLiteAdapter:
     """Create a :class:`SQLiteAdapter` over an open aiosqlite connection.
 
-    ``tables`` may rename any of the tables ``{"user": ..., "key": ..., "session": ...}``
-    (defaults ``auth_user``, ``user_key``, ``user_session``). Raises ValueError for an unknown key
-    or a name that is not a plain identifier (letters, digits, underscores; at most 63), and
-    TypeError when ``connection`` is not an aiosqlite connection. Names are always quoted in SQL,
-    and every value is passed as a parameter.
+    ``tables`` may rename any of the tables ``{"user": ..., "key": ..., "session": ..., "token":
+    ...}`` (defaults ``auth_user``, ``user_key``, ``user_session``, ``user_token``). Raises
+    ValueError for an unknown key or a name that is not a plain identifier (letters, digits,
+    underscores; at most 63), and TypeError when ``connection`` is not an aiosqlite connection.
+    Names are always quoted in SQL, and every value is passed as a parameter.
     """
     return SQLiteAdapter(connection, tables=tables)
 

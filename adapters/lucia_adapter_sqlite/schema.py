@@ -17,6 +17,8 @@ SQLITE = Dialect("SQLite", '"', "qmark")
 HEADER = """\
 -- Lucia v2's tables for SQLite, with the default names used by lucia_adapter_sqlite.
 -- Idempotent: safe to run on every start. Add user and session attribute columns as you need.
+-- user_token holds one-time tokens and codes (Auth.create_token / create_code): its id is the
+-- SHA-256 hex of the secret, never the secret; expires is unix epoch milliseconds.
 -- The adapter turns foreign keys on (PRAGMA foreign_keys = ON) on its connection.
 -- Generated from lucia_adapter_sqlite/schema.py (lucia-core schema sqlite).
 
@@ -40,19 +42,29 @@ CREATE TABLE IF NOT EXISTS {session} (
     idle_expires INTEGER NOT NULL
 );
 
+CREATE TABLE IF NOT EXISTS {token} (
+    id TEXT NOT NULL PRIMARY KEY,
+    user_id TEXT NOT NULL REFERENCES {user} (id),
+    purpose TEXT NOT NULL,
+    expires INTEGER NOT NULL
+);
+
 CREATE INDEX IF NOT EXISTS {key_index} ON {key} (user_id);
 
 CREATE INDEX IF NOT EXISTS {session_index} ON {session} (user_id);
+
+CREATE INDEX IF NOT EXISTS {token_index} ON {token} (user_id);
 """
 
 
 def schema_sql(*, tables: Mapping[str, str] | None = None) -> str:
-    """The idempotent DDL of Lucia v2's three tables and their ``user_id`` indexes; with the
+    """The idempotent DDL of Lucia v2's three tables, the token table and their ``user_id`` indexes; with the
     default ``tables`` exactly ``schemas/sqlite.sql``."""
     names = resolve_names("tables", tables, DEFAULT_TABLES, kind="table")
     quoted = {role: SQLITE.quote_table(name) for role, name in names.items()}
     indexes = {
-        f"{role}_index": SQLITE.quote(f"{names[role]}_user_id", "index") for role in ("key", "session")
+        f"{role}_index": SQLITE.quote(f"{names[role]}_user_id", "index")
+        for role in ("key", "session", "token")
     }
     return HEADER + TABLES.format(**quoted, **indexes)
 

@@ -13,9 +13,9 @@ defines two function-scoped fixtures (async ones with ``@pytest_asyncio.fixture`
 ``lucia_adapter``
     The adapter under test: a regular adapter, a user adapter, or a session-only adapter.
 ``lucia_database``
-    A :class:`RawDatabase` over the same tables: ``user``, ``key`` and ``session``, each a
-    :class:`RawTable` (``insert``, ``get_all``, ``clear``) or None for a table the adapter does not
-    have. The suite clears the tables before each test and checks every write through raw reads
+    A :class:`RawDatabase` over the same tables: ``user``, ``key``, ``session`` and ``token``,
+    each a :class:`RawTable` (``insert``, ``get_all``, ``clear``) or None for a table the adapter
+    does not have. The suite clears the tables before each test and checks every write through raw reads
     and every read through raw inserts.
 
 and optionally ``lucia_conformance_options`` returning :class:`ConformanceOptions`. Then, from
@@ -35,7 +35,9 @@ Lucia's three tables with their columns (``id``; ``id``, ``user_id``, ``hashed_p
 ``user_id``, ``active_expires``, ``idle_expires`` as 64-bit integers), plus:
 
 - on the user table, an attribute column ``username``: text, UNIQUE;
-- on the session table, an attribute column ``country``: text, nullable.
+- on the session table, an attribute column ``country``: text, nullable;
+- on the token table (``id``, ``user_id``, ``purpose``, ``expires`` as a 64-bit integer), for an
+  adapter that implements ``TokenAdapter``, an attribute column ``email``: text, nullable.
 
 Ids are compared exactly (case, accents, trailing spaces) and must hold any Unicode text.
 Schemaless backends need no columns, but a unique index on ``username`` (the suite checks that a
@@ -44,9 +46,11 @@ unique-attribute error propagates and leaves nothing behind).
 What runs
 ---------
 An adapter without ``get_user`` (session-only) runs the session half; one without ``get_session``
-(user-only) runs the user half. Say so in the options (``ConformanceOptions(halves=
-frozenset({"session"}))``) and the other half is deselected; otherwise it is skipped with the
-reason. The ``get_session_and_user`` tests run when the adapter has that optional method.
+(user-only) runs the user half; the token half (``get_token``, ``consume_token``...) runs for an
+adapter that implements ``TokenAdapter``. Say what the adapter stores in the options
+(``ConformanceOptions(halves=frozenset({"session", "token"}))``) and the other halves are
+deselected; otherwise they are skipped with the reason. The ``get_session_and_user`` tests run
+when the adapter has that optional method.
 """
 
 from lucia_conformance.options import ConformanceOptions

@@ -11,7 +11,7 @@ import pytest_asyncio
 from lucia_conformance.options import ConformanceOptions
 from lucia_conformance.raw import RawDatabase, RawTable
 from lucia_conformance.rows import new_user
-from lucia_core.adapter import SessionAdapter, SessionAndUserReader, UserAdapter
+from lucia_core.adapter import SessionAdapter, SessionAndUserReader, TokenAdapter, UserAdapter, has_tokens
 from lucia_core.database import UserRow
 
 #: Stores a user through the raw handle (when the backend has a user table) and returns it.
@@ -20,13 +20,14 @@ AddUser = Callable[..., Awaitable[UserRow]]
 
 @pytest_asyncio.fixture
 async def raw(lucia_database: RawDatabase) -> RawDatabase:
-    """Your raw handle, with sessions, keys and users cleared (in that order) before the test."""
+    """Your raw handle, with tokens, sessions, keys and users cleared (in that order) before the test."""
     if not isinstance(lucia_database, RawDatabase):
         pytest.fail(
             "the lucia_database fixture must return a lucia_conformance.RawDatabase, "
             f"not {type(lucia_database).__name__}"
         )
-    for table in (lucia_database.session, lucia_database.key, lucia_database.user):
+    tables = (lucia_database.token, lucia_database.session, lucia_database.key, lucia_database.user)
+    for table in tables:
         if table is not None:
             await table.clear()
     return lucia_database
@@ -52,6 +53,14 @@ def session_adapter(lucia_adapter: object) -> SessionAdapter:
     if not callable(getattr(lucia_adapter, "get_session", None)):
         pytest.skip("session half skipped: the adapter under test has no get_session (a user-only adapter)")
     return cast(SessionAdapter, lucia_adapter)
+
+
+@pytest.fixture
+def token_adapter(lucia_adapter: object) -> TokenAdapter:
+    """The adapter under test as a token adapter; the token half is skipped if it stores none."""
+    if not has_tokens(lucia_adapter):
+        pytest.skip("token half skipped: the adapter under test does not implement TokenAdapter")
+    return cast(TokenAdapter, lucia_adapter)
 
 
 @pytest.fixture
@@ -88,10 +97,16 @@ def raw_sessions(raw: RawDatabase) -> RawTable:
 
 
 @pytest.fixture
+def raw_tokens(raw: RawDatabase) -> RawTable:
+    """The raw token table (required by the token half)."""
+    return _table(raw, "token")
+
+
+@pytest.fixture
 def add_user(raw: RawDatabase) -> AddUser:
     """``await add_user(user_id=None, **attributes)``: a user row, stored raw if users exist.
 
-    Session tests use it for the users their sessions reference; a session-only backend without
+    Session and token tests use it for the users their rows reference; a session-only backend without
     a user table just gets the row back.
     """
 

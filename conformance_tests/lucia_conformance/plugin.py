@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from lucia_conformance.options import ConformanceOptions
+from lucia_conformance.options import HALVES, ConformanceOptions
 
 _DIRECTIONS = (
     "define the {name!r} fixture in a conftest.py and run the suite from that conftest's folder:"
@@ -25,12 +25,13 @@ _DIRECTIONS = (
 )
 _SUITE = "lucia_conformance"
 _LOOP_SCOPE = "asyncio_default_fixture_loop_scope"
-#: The suite's modules by the half they test; the reader needs both.
+#: The suite's modules by the half they test; the reader needs users and sessions.
 _MODULES = {
     "test_user_adapter.py": {"user"},
     "test_replace_key_password.py": {"user"},
     "test_session_adapter.py": {"session"},
     "test_session_and_user_reader.py": {"user", "session"},
+    "test_token_adapter.py": {"token"},
 }
 
 
@@ -50,7 +51,7 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     if not suite:
         return
     options = _declared_options(session, suite[0])
-    if options is None or options.halves == {"user", "session"}:
+    if options is None or options.halves == HALVES:
         return
     kept: list[Any] = []
     deselected: list[Any] = []

@@ -32,7 +32,7 @@ class RawTable(Protocol):
         ...
 
     async def clear(self) -> None:
-        """Delete every row. The suite clears sessions, then keys, then users."""
+        """Delete every row. The suite clears tokens, sessions, then keys, then users."""
         ...
 
 
@@ -42,11 +42,13 @@ class RawDatabase:
 
     A table the adapter does not use is None: a session-only adapter (Redis) gives only
     ``session``, and ``user`` too if its sessions' users live somewhere the test can write.
+    ``token`` is the one-time token table, for an adapter that implements ``TokenAdapter``.
     """
 
     user: RawTable | None = None
     key: RawTable | None = None
     session: RawTable | None = None
+    token: RawTable | None = None
 
 
 #: Runs one SQL statement with parameters; the rows it returns (none for a write) as dicts.
@@ -78,5 +80,7 @@ class SQLTable:
 
 
 def sql_database(dialect: Dialect, tables: Mapping[str, str], run: RunSQL) -> RawDatabase:
-    """A :class:`RawDatabase` over the three SQL tables named in ``tables`` (by role)."""
-    return RawDatabase(**{role: SQLTable(dialect, tables[role], run) for role in ("user", "key", "session")})
+    """A :class:`RawDatabase` over the SQL tables named in ``tables`` (by role: ``user``, ``key``,
+    ``session``, and ``token`` when given)."""
+    roles = [role for role in ("user", "key", "session", "token") if role in tables]
+    return RawDatabase(**{role: SQLTable(dialect, tables[role], run) for role in roles})

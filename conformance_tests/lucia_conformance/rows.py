@@ -7,7 +7,7 @@ import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from lucia_core.database import KeyRow, SessionRow, UserRow
+from lucia_core.database import KeyRow, SessionRow, TokenRow, UserRow
 
 DAY_MS = 24 * 60 * 60 * 1000
 
@@ -83,6 +83,25 @@ def new_session(
         "active_expires": active,
         "idle_expires": active + 14 * DAY_MS if idle_expires is None else idle_expires,
         "country": country,
+    }
+
+
+def new_token(
+    user_id: str,
+    token_id: str | None = None,
+    *,
+    purpose: str = "email-verification",
+    expires: int | None = None,
+    email: str | None = "ada@example.com",
+) -> TokenRow:
+    """A token row of the user with the suite's ``email`` attribute; expiring in an hour. Its id
+    looks like the core's: 64 hex characters (a SHA-256)."""
+    return {
+        "id": token_id or secrets.token_hex(32),
+        "user_id": user_id,
+        "purpose": purpose,
+        "expires": int(time.time() * 1000) + DAY_MS // 24 if expires is None else expires,
+        "email": email,
     }
 
 

@@ -12,8 +12,12 @@ from lucia_conformance.raw import RawDatabase
 from lucia_core.database import Attribute
 
 #: The attribute columns the suite expects: a unique ``username`` on users, a ``country`` on
-#: sessions.
-SUITE_ATTRIBUTES = (Attribute("user", "username", unique=True), Attribute("session", "country"))
+#: sessions, an ``email`` on tokens.
+SUITE_ATTRIBUTES = (
+    Attribute("user", "username", unique=True),
+    Attribute("session", "country"),
+    Attribute("token", "email"),
+)
 
 #: An async context manager factory: each call opens a new pool (or client, or connection) and
 #: an adapter over it, as another application process would.
@@ -42,9 +46,9 @@ class ThrowawayStore:
     extra_counts: Callable[[], Awaitable[dict[str, int]]] | None = field(default=None, repr=False)
 
     async def counts(self) -> dict[str, int]:
-        """Rows per table ("user", "key", "session"), read raw; plus the backend's own extras."""
+        """Rows per table ("user", "key", "session", "token"), read raw; plus the backend's own extras."""
         found = {}
-        for role in ("user", "key", "session"):
+        for role in ("user", "key", "session", "token"):
             table = getattr(self.raw, role)
             if table is not None:
                 count = getattr(table, "count", None)

@@ -31,16 +31,21 @@ from lucia_core.frameworks.fastapi import (
     session_dependency,
 )
 from lucia_core.frameworks.starlette import get_auth_request
+from lucia_core.throttling import Throttle
 
-from . import oauth
+from . import development, oauth, password_reset, verification
 from .authentication import USERNAME_PROVIDER, create_auth
 from .forms import (
     could_be_credentials,
+    email_problem,
     normalize_username,
     password_problem,
     username_problem,
 )
+from .mail import Mail
 from .presentation import backend_kind, describe_user_agent, format_datetime, from_unix_ms, relative_time
+from .sign_in_limits import SignInLimits, default_throttle
+from .site import Site
 from .storage import Storage
 
 HERE = Path(__file__).parent
@@ -57,6 +62,10 @@ NOTICES: Mapping[str, str] = {
     "sign-in-required": "Log in to continue.",
     "password-changed": "Password changed. Every other session was signed out.",
     "others-signed-out": "Every other session was signed out.",
+    "email-verified": "Your email address is verified.",
+    "verification-sent": "A new code and link are on their way to your address.",
+    "reset-sent": "If that account exists, a link to set a new password is on its way to its email address.",
+    "password-reset": "Password set. Every other session was signed out, and this browser is signed in.",
 }
 
 # Headers on every response: no framing, forms only to this site, no referrer to other sites.
@@ -82,19 +91,32 @@ def now_ms() -> int:
     return int(time.time() * 1000)
 
 
-def create_app(storage: Storage, *, env: Env = "DEV", password_hash: PasswordHasher | None = None) -> FastAPI:
+def create_app(
+    storage: Storage,
+    *,
+    env: Env = "DEV",
+    password_hash: PasswordHasher | None = None,
+    mail: Mail | None = None,
+    public_url: str | None = None,
+    throttle: Throttle | None = None,
+) -> FastAPI:
     """The demo application over an open :class:`Storage` (the caller closes it).
 
     ``env`` and ``password_hash`` are passed to Lucia (see :func:`create_auth`). The ``Auth`` is
-    ``app.state.auth``.
+    ``app.state.auth``; ``app.state.mail`` is ``mail`` (default: a development mailbox, which
+    the caller closes with ``await app.state.mail.aclose()``). Links in mail point to
+    ``public_url``; ``throttle`` limits sign-in and code attempts (default: one in memory).
     """
     auth = create_auth(storage.adapter, env=env, password_hash=password_hash)
+    mail = mail or Mail(env=env)
+    limits = SignInLimits(auth, throttle or default_throttle(env))
     templates = Jinja2Templates(directory=HERE / "templates")
     templates.env.filters["datetime"] = format_datetime
     templates.env.filters["relative"] = relative_time
 
     app = FastAPI(title="lucia-core demo", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.auth = auth
+    app.state.mail = mail
     app.add_middleware(ASGICookies)
     app.add_middleware(BaseHTTPMiddleware, dispatch=_add_security_headers)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
@@ -158,6 +180,24 @@ def create_app(storage: Storage, *, env: Env = "DEV", password_hash: PasswordHas
         )
         auth_request.set_session(session)
 
+    site = Site(
+        auth=auth,
+        mail=mail,
+        render=render,
+        redirect=redirect,
+        current_session=session_dependency(auth, bearer=False),
+        signed_in=signed_in,
+        same_origin=same_origin,
+        auth_request=auth_request_dependency(auth),
+        start_session=start_session,
+        end_previous_session=end_previous_session,
+        env=env,
+        public_url=public_url,
+        limits=limits,
+    )
+    for module in (verification, password_reset, development):
+        app.include_router(module.routes(site))
+
     @app.exception_handler(CrossSiteRequest)
     async def refuse_cross_site(request: Request, error: CrossSiteRequest) -> Response:
         return render(request, "refused.html", None, status_code=403)
@@ -174,20 +214,22 @@ def create_app(storage: Storage, *, env: Env = "DEV", password_hash: PasswordHas
     async def signup_page(request: Request, session: CurrentSession) -> Response:
         if session is not None:
             return redirect("/profile")
-        return render(request, "signup.html", None, errors={}, username="")
+        return render(request, "signup.html", None, errors={}, username="", email="")
 
     @app.post("/signup", dependencies=checked)
     async def signup(
         request: Request,
         auth_request: Authentication,
         username: Annotated[str, Form()] = "",
+        email: Annotated[str, Form()] = "",
         password: Annotated[str, Form()] = "",
     ) -> Response:
-        username = normalize_username(username)
+        username, email = normalize_username(username), email.strip()
         errors = {
             field: problem
             for field, problem in (
                 ("username", username_problem(username)),
+                ("email", email_problem(email)),
                 ("password", password_problem(password)),
             )
             if problem is not None
@@ -195,7 +237,8 @@ def create_app(storage: Storage, *, env: Env = "DEV", password_hash: PasswordHas
         if not errors:
             key = {"provider_id": USERNAME_PROVIDER, "provider_user_id": username, "password": password}
             try:
-                user = await auth.create_user(key=key, attributes={"username": username})
+                attributes = {"username": username, "email": email, "email_verified": 0}
+                user = await auth.create_user(key=key, attributes=attributes)
             except LuciaError as error:
                 if error.code != "AUTH_DUPLICATE_KEY_ID":
                     raise
@@ -208,8 +251,14 @@ def create_app(storage: Storage, *, env: Env = "DEV", password_hash: PasswordHas
             else:
                 await end_previous_session(auth_request)
                 await start_session(request, auth_request, user.user_id)
-                return redirect("/profile?notice=welcome")
-        return render(request, "signup.html", None, status_code=400, errors=errors, username=username)
+                await verification.send_verification(site, request, user.user_id, email)
+                response = redirect("/profile?notice=welcome")
+                device = await limits.succeeded(request, username, user.user_id)
+                response.headers.append("set-cookie", device.serialize())
+                return response
+        return render(
+            request, "signup.html", None, status_code=400, errors=errors, username=username, email=email
+        )
 
     @app.get("/login")
     async def login_page(request: Request, session: CurrentSession) -> Response:
@@ -226,6 +275,9 @@ def create_app(storage: Storage, *, env: Env = "DEV", password_hash: PasswordHas
     ) -> Response:
         username = normalize_username(username)
         error = INCORRECT_CREDENTIALS
+        limited = await limits.check_sign_in(request, username)
+        if limited is not None:
+            return render(request, "login.html", None, status_code=429, error=limited, username=username)
         if could_be_credentials(username, password):
             try:
                 key = await auth.use_key(USERNAME_PROVIDER, username, password)
@@ -237,7 +289,11 @@ def create_app(storage: Storage, *, env: Env = "DEV", password_hash: PasswordHas
             else:
                 await end_previous_session(auth_request)
                 await start_session(request, auth_request, key.user_id)
-                return redirect("/profile?notice=signed-in")
+                response = redirect("/profile?notice=signed-in")
+                device = await limits.succeeded(request, username, key.user_id)
+                response.headers.append("set-cookie", device.serialize())
+                return response
+        await limits.failed_sign_in(request, username)
         return render(request, "login.html", None, status_code=400, error=error, username=username)
 
     @app.post("/logout", dependencies=checked)

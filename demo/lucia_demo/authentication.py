@@ -1,6 +1,7 @@
 """The demo's Lucia: the adapter, the framework middleware, and the attributes it exposes.
 
-Users carry a ``username`` (``user.username``); sessions carry the ``user_agent`` of the browser
+Users carry a ``username`` (``user.username``), an ``email`` and whether it is verified
+(``email_verified``); sessions carry the ``user_agent`` of the browser
 that signed in and the time it did (``created_at``, unix milliseconds), shown in the list of a
 user's sessions.
 """
@@ -18,7 +19,11 @@ USERNAME_PROVIDER = "username"
 
 
 def _user_attributes(row: UserRow) -> Mapping[str, Any]:
-    return {"username": row.get("username")}
+    return {
+        "username": row.get("username"),
+        "email": row.get("email"),
+        "email_verified": bool(row.get("email_verified")),
+    }
 
 
 def _session_attributes(row: SessionRow) -> Mapping[str, Any]:

@@ -30,6 +30,17 @@ def username_problem(username: str) -> str | None:
     return None
 
 
+EMAIL_MAX = 254
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
+def email_problem(email: str) -> str | None:
+    """Why an email address cannot be used, or None (the mailed code proves it works)."""
+    if len(email) > EMAIL_MAX or not _EMAIL.fullmatch(email):
+        return "Enter an email address such as ada@example.com."
+    return None
+
+
 def password_problem(password: str) -> str | None:
     """Why a new password is not acceptable, or None."""
     if not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:

@@ -8,6 +8,7 @@ from collections.abc import Callable
 import uvicorn
 
 from .app import create_app
+from .mail import Mail
 from .settings import Settings
 from .storage import open_storage
 
@@ -39,10 +40,17 @@ async def serve(settings: Settings, *, on_ready: OnReady = announce) -> None:
     The schema is created before the server listens; ``on_ready(url, storage_description)`` is
     called once it does, with the actual port when ``settings.port`` is 0.
     """
+    if settings.env != "DEV" and settings.public_url is None:
+        raise ValueError("set LUCIA_DEMO_PUBLIC_URL: links in mail need the site's public URL")
+    mail = Mail(settings.mail, env=settings.env)
     storage = await open_storage(settings.database_url, settings.session_url)
     try:
-        app = create_app(storage, env=settings.env)
+        mailer = await mail.start()
+        where = "the development SMTP server (read it at /dev/mail)" if mail.mailbox else "SMTP"
+        print(f"lucia demo: mail goes to {where} at {mailer.where}", flush=True)
+        app = create_app(storage, env=settings.env, mail=mail, public_url=settings.public_url)
         config = uvicorn.Config(app, host=settings.host, port=settings.port, lifespan="off", log_level="info")
         await _Server(config, lambda url: on_ready(url, storage.description)).serve()
     finally:
+        await mail.aclose()
         await storage.aclose()

@@ -8,16 +8,21 @@
 - ``LUCIA_DEMO_HOST``: the address to listen on. Default ``127.0.0.1``.
 - ``LUCIA_DEMO_PORT``: the port, 0 for any free one. Default ``8000``.
 - ``LUCIA_DEMO_ENV``: ``DEV``, or ``PROD`` for ``Secure`` cookies (serve over HTTPS). Default ``DEV``.
+- ``LUCIA_DEMO_PUBLIC_URL``: the site's address as its users reach it (``https://example.com``),
+  for the links in mail; required in production. Default in development: the request's own URL.
+- Mail: ``LUCIA_DEMO_SMTP_HOST``, ``LUCIA_DEMO_SMTP_PORT``, ``LUCIA_DEMO_MAIL_FROM`` and more (see
+  :mod:`lucia_demo.mail`); without a host, development mail goes to the demo's own SMTP server.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from lucia_core import Env
 
+from .mail import MailSettings
 from .storage import DEFAULT_DATABASE_URL
 
 
@@ -30,6 +35,8 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     env: Env = "DEV"
+    public_url: str | None = None
+    mail: MailSettings = field(default_factory=MailSettings)
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -48,6 +55,8 @@ class Settings:
             host=environ.get("LUCIA_DEMO_HOST") or cls.host,
             port=int(port_text),
             env=_env(environ.get("LUCIA_DEMO_ENV") or cls.env),
+            public_url=environ.get("LUCIA_DEMO_PUBLIC_URL") or None,
+            mail=MailSettings.from_environment(environ),
         )
 
 

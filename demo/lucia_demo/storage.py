@@ -7,8 +7,8 @@ columns with the package's ``create_schema`` and ``add_attributes``, and returns
 demo knows no backend's DDL or driver calls: only which package serves which URL.
 
 The demo's attributes: users have a ``username`` (unique: a column with a unique index, or a
-unique MongoDB index); sessions have ``user_agent`` and ``created_at`` (unix milliseconds), shown
-in the list of a user's sessions.
+unique MongoDB index), an ``email`` and ``email_verified`` (0 or 1); sessions have
+``user_agent`` and ``created_at`` (unix milliseconds), shown in the list of a user's sessions.
 
 Database URLs: ``sqlite:///relative.db``, ``sqlite:////absolute.db`` (or a plain file path),
 ``postgresql://...``, ``mysql://...`` (or ``mariadb://``), ``mongodb://host/database``. A session
@@ -34,6 +34,8 @@ DEFAULT_DATABASE_URL = "sqlite:///lucia-demo.sqlite3"
 #: The demo's attribute columns.
 ATTRIBUTES = (
     Attribute("user", "username", unique=True),
+    Attribute("user", "email"),
+    Attribute("user", "email_verified", "integer"),
     Attribute("session", "user_agent"),
     Attribute("session", "created_at", "integer"),
 )

@@ -20,6 +20,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
@@ -88,10 +89,9 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.write_line(f"{len(taken)} screenshots in {folder}")
 
 
-@pytest.fixture(scope="session")
-def demo_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The base URL of the demo, ``python -m lucia_demo`` on a fresh SQLite file and a free port."""
-    folder = tmp_path_factory.mktemp("demo")
+@contextmanager
+def running_demo(folder: Path) -> Iterator[str]:
+    """``python -m lucia_demo`` on a fresh SQLite file in ``folder`` and a free port: its base URL."""
     log_path = folder / "server.log"
     database = folder / "demo.sqlite3"
     command = [sys.executable, "-m", "lucia_demo", "--port", "0", "--database-url", f"sqlite:///{database}"]
@@ -115,6 +115,13 @@ def demo_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@pytest.fixture(scope="session")
+def demo_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The base URL of the demo, ``python -m lucia_demo`` on a fresh SQLite file and a free port."""
+    with running_demo(tmp_path_factory.mktemp("demo")) as url:
+        yield url
 
 
 class OtherSite:

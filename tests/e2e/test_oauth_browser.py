@@ -175,6 +175,7 @@ def test_link_and_unlink_the_provider_on_a_password_account(demo_with_oidc: str,
     username = f"pw_{secrets.token_hex(3)}"
     page.goto(f"{demo_with_oidc}/signup")
     page.fill("#username", username)
+    page.fill("#email", f"{username}@example.com")
     page.fill("#password", PASSWORD)
     page.locator("main form button[type=submit]").first.click()
     page.wait_for_url(f"{demo_with_oidc}/profile*")

@@ -103,7 +103,7 @@ async def test_a_provider_account_of_another_user_is_not_linked(app: FastAPI) ->
     async with browser(app) as second:
         await second.post(
             "/signup",
-            data={"username": "second", "password": "correct horse battery"},
+            data={"username": "second", "email": "second@example.com", "password": "correct horse battery"},
             headers={"Origin": ORIGIN},
         )
         refused = await through_the_provider(second, "/account/oidc/link", "taken")

@@ -43,7 +43,7 @@ async def store(request: pytest.FixtureRequest, redis_backend: str) -> AsyncIter
 @pytest.fixture
 def lucia_conformance_options() -> ConformanceOptions:
     """Sessions only; Redis cannot tell whether a session's user exists."""
-    return ConformanceOptions(foreign_keys=False, halves=frozenset({"session"}))
+    return ConformanceOptions(foreign_keys=False, halves=frozenset({"session", "token"}))
 
 
 @pytest.fixture

@@ -7,8 +7,8 @@ the same tables), then run, from this folder::
     pytest --pyargs lucia_conformance --rootdir=.
 
 Each test gets a fresh SQLite file with Lucia's tables plus the columns the suite expects,
-``auth_user.username`` (UNIQUE) and ``user_session.country``, from the adapter package's
-``testing`` module; the raw handle reads the file through a second connection. For an SQL
+``auth_user.username`` (UNIQUE), ``user_session.country`` and ``user_token.email``, from the
+adapter package's ``testing`` module; the raw handle reads the file through a second connection. For an SQL
 adapter of your own, ``lucia_conformance.raw.sql_database`` builds the raw handle from one
 function that runs a statement with your driver.
 """
