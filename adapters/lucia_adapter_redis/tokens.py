@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from lucia_core.adapter import TokenAdapter
 from lucia_core.database import TokenRow
@@ -38,6 +38,7 @@ class RedisTokens(TokenAdapter):
 
         async def _initialize(self) -> None: ...
         def _pipeline(self) -> Pipeline | ClusterPipeline: ...
+        async def _execute(self, pipe: Pipeline | ClusterPipeline) -> list[Any]: ...
         async def _session_ids(self, user_key: str) -> list[str]: ...
 
     def _token_key(self, token_id: str) -> str:
@@ -98,7 +99,7 @@ class RedisTokens(TokenAdapter):
         pipe.sadd(user_key, token["id"])
         pipe.pexpireat(user_key, expires, nx=True)
         pipe.pexpireat(user_key, expires, gt=True)
-        await pipe.execute()
+        await self._execute(pipe)
 
     async def consume_token(self, token_id: str) -> TokenRow | None:
         # One command reads and deletes: of concurrent GETDELs of a key exactly one gets it.
@@ -121,4 +122,4 @@ class RedisTokens(TokenAdapter):
         for token_id in doomed:
             pipe.delete(self._token_key(token_id))
         pipe.srem(self._user_tokens_key(user_id), *doomed, *gone)
-        await pipe.execute()
+        await self._execute(pipe)

@@ -65,5 +65,8 @@ def lucia_adapter(
 
 @pytest.fixture
 def lucia_database(redis_client: Any, prefixes: dict[str, str]) -> RawDatabase:
-    """Raw access to the session keys only: the adapter has no users or keys."""
-    return RawDatabase(session=RedisSessionTable(redis_client, prefixes))
+    """Raw access to the session and token keys: the adapter has no users or keys."""
+    tokens = {"session": prefixes["token"], "user_sessions": prefixes["user_tokens"]}
+    return RawDatabase(
+        session=RedisSessionTable(redis_client, prefixes), token=RedisSessionTable(redis_client, tokens)
+    )
