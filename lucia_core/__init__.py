@@ -5,7 +5,15 @@ users with keys, sign in with :meth:`Auth.use_key`, and validate sessions per re
 :meth:`Auth.handle_request`.
 """
 
-from .adapter import Adapter, JoinedAdapter, SessionAdapter, SessionAndUserReader, UserAdapter, join_adapters
+from .adapter import (
+    Adapter,
+    JoinedAdapter,
+    SessionAdapter,
+    SessionAndUserReader,
+    UserAdapter,
+    UserAndSessionsReader,
+    join_adapters,
+)
 from .auth import Auth, lucia
 from .context import RequestContext
 from .cookie import DEFAULT_SESSION_COOKIE_NAME, Cookie, CookieAttributes
@@ -58,6 +66,7 @@ __all__ = [
     "SessionState",
     "User",
     "UserAdapter",
+    "UserAndSessionsReader",
     "UserRow",
     "join_adapters",
     "lucia",

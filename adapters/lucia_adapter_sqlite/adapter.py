@@ -16,10 +16,10 @@ try:
 except ImportError:  # pragma: no cover - exercised in a test with aiosqlite hidden
     raise missing_driver("lucia_adapter_sqlite", "aiosqlite", "sqlite") from None
 
-from lucia_core.adapter import Adapter, SessionAndUserReader
+from lucia_core.adapter import Adapter, SessionAndUserReader, UserAndSessionsReader
 from lucia_core.database import KeyRow, SessionRow, UserRow
 from lucia_core.errors import LuciaError
-from lucia_core.sql import SPLIT, Statements, split_row, table_names
+from lucia_core.sql import SPLIT, Statements, split_row, split_user_and_sessions, table_names
 
 from .constraints import _violation, is_unique_violation
 from .schema import SQLITE
@@ -37,8 +37,9 @@ def _column_names(text: str) -> tuple[str, ...]:
     return tuple(json.loads(text))
 
 
-class SQLiteAdapter(Adapter, SessionAndUserReader):
-    """A regular adapter (users, keys, sessions) with a one-query ``get_session_and_user``.
+class SQLiteAdapter(Adapter, SessionAndUserReader, UserAndSessionsReader):
+    """A regular adapter (users, keys, sessions) with a one-query ``get_session_and_user`` and
+    ``get_user_and_sessions``.
 
     Coroutines sharing the connection take turns (``turns.py``): reads side by side, each write
     alone, so no statement runs inside another coroutine's transaction and reads never see a
@@ -234,6 +235,23 @@ class SQLiteAdapter(Adapter, SessionAndUserReader):
         session_names, user_names = _column_names(rows[0][0]), _column_names(rows[0][1])
         values, split = rows[0][2:], len(session_names)
         return split_row([*session_names, SPLIT, *user_names], [*values[:split], None, *values[split:]])
+
+    # UserAndSessionsReader
+
+    async def get_user_and_sessions(self, user_id: str) -> tuple[UserRow | None, list[SessionRow]]:
+        rows = await self._select(
+            self._sql(
+                f"SELECT {_NAMES}, {_NAMES}, u.*, s.*"  # noqa: S608 - fixed text
+                " FROM {user} AS u LEFT JOIN {session} AS s ON s.user_id = u.id WHERE u.id = ?"
+            ),
+            (self._plain[self._user], self._plain[self._session], user_id),
+        )
+        if not rows:
+            return None, []
+        user_names, session_names = _column_names(rows[0][0]), _column_names(rows[0][1])
+        split = len(user_names)
+        joined = [(*row[2 : 2 + split], None, *row[2 + split :]) for row in rows]
+        return split_user_and_sessions([*user_names, SPLIT, *session_names], joined)
 
 
 def sqlite_adapter(

@@ -46,7 +46,8 @@ What runs
 An adapter without ``get_user`` (session-only) runs the session half; one without ``get_session``
 (user-only) runs the user half. Say so in the options (``ConformanceOptions(halves=
 frozenset({"session"}))``) and the other half is deselected; otherwise it is skipped with the
-reason. The ``get_session_and_user`` tests run when the adapter has that optional method.
+reason. The ``get_session_and_user`` and ``get_user_and_sessions`` tests run when the adapter has
+that optional method.
 """
 
 from lucia_conformance.options import ConformanceOptions
