@@ -17,7 +17,7 @@ from lucia_core.database import KeyRow, SessionRow, UserRow
 from lucia_core.errors import LuciaError
 from lucia_core.sql import Statements, split_row, split_user_and_sessions, table_names
 
-from .connection import execute, fetch, pooled
+from .connection import execute, fetch, fetch_one, pooled
 from .schema import MYSQL
 
 # The server's error codes (not its messages, which differ between servers and versions).
@@ -57,6 +57,10 @@ class MySQLAdapter(Adapter, SessionAndUserReader, UserAndSessionsReader):
         )  # fmt: skip
         self._user, self._key, self._session = names["user"], names["key"], names["session"]
         self._sql = Statements(names)
+        self._session_and_user = self._sql(
+            "SELECT s.*, NULL AS `lucia:split`, u.* FROM {session} AS s"
+            " JOIN {user} AS u ON u.`id` = s.`user_id` WHERE s.`id` = %s"
+        )
 
     def __repr__(self) -> str:
         return f"MySQLAdapter(user={self._user}, key={self._key}, session={self._session})"
@@ -175,13 +179,8 @@ class MySQLAdapter(Adapter, SessionAndUserReader, UserAndSessionsReader):
     # SessionAndUserReader
 
     async def get_session_and_user(self, session_id: str) -> tuple[SessionRow, UserRow] | tuple[None, None]:
-        sql = self._sql(
-            "SELECT s.*, NULL AS `lucia:split`, u.* FROM {session} AS s"
-            " JOIN {user} AS u ON u.`id` = s.`user_id` WHERE s.`id` = %s"
-        )
-        async with pooled(self._pool) as connection:
-            names, rows = await fetch(connection, sql, (session_id,))
-        return split_row(names, rows[0]) if rows else (None, None)
+        names, row = await fetch_one(self._pool, self._session_and_user, (session_id,))
+        return (None, None) if row is None else split_row(names, row)
 
     # UserAndSessionsReader
 
