@@ -149,15 +149,21 @@ DEFAULT_SESSION_COOKIE_NAME = "auth_session"
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
+def cookie_name_prefix(name: str) -> Literal["__Secure-", "__Host-"] | None:
+    """The prefix browsers see in a cookie name (RFC 6265bis section 4.1.3; in any case), or None."""
+    if name[:9].lower() == "__secure-":
+        return "__Secure-"
+    if name[:7].lower() == "__host-":
+        return "__Host-"
+    return None
+
+
 def check_cookie_prefix(name: str, attributes: Mapping[str, object]) -> None:
     """Refuse a ``__Host-`` or ``__Secure-`` cookie name whose attributes browsers would reject the
     cookie for (RFC 6265bis section 4.1.3; the prefixes match in any case): both need ``Secure``,
     ``__Host-`` also no ``Domain`` and ``Path=/``. ValueError saying what to do instead."""
-    if name[:9].lower() == "__secure-":
-        prefix = "__Secure-"
-    elif name[:7].lower() == "__host-":
-        prefix = "__Host-"
-    else:
+    prefix = cookie_name_prefix(name)
+    if prefix is None:
         return
     if not attributes.get("secure"):
         raise ValueError(

@@ -16,7 +16,11 @@ from .session import Session
 # RFC 6750 b64token: the only shape a bearer credential can have.
 # ASCII: with Unicode case folding, [A-Za-z] would also match the Kelvin sign and the long s.
 _BEARER = re.compile(r"[ \t]*Bearer[ \t]+([A-Za-z0-9\-._~+/]+=*)[ \t]*", re.IGNORECASE | re.ASCII)
-# At most this many session cookies of one request are tried (each costs a database read).
+# At most this many session cookies of one request are tried (each costs a database read): the
+# first and the last half of them. Browsers send cookies with longer paths first, and of one path
+# the oldest first; the user's own cookie has the configured path, so a tossed cookie for each
+# longer path comes before it and one per shared parent domain after it. Trying only the first
+# few would let cookies tossed for deep paths sign the user out on those pages.
 MAX_SESSION_COOKIES = 4
 
 
@@ -138,7 +142,7 @@ class AuthRequest:
 
     async def _validate_cookie(self) -> Session | None:
         ids = self._cookie_ids
-        for session_id in dict.fromkeys(value for value in ids[:MAX_SESSION_COOKIES] if value):
+        for session_id in _candidates(ids):
             try:
                 session = await self._auth.validate_session(session_id)
             except LuciaError:
@@ -159,6 +163,16 @@ class AuthRequest:
             return await self._auth.validate_session(token)
         except LuciaError:
             return None
+
+
+def _candidates(ids: list[str]) -> list[str]:
+    """The session cookie values worth a database read: distinct, non-empty, at most
+    :data:`MAX_SESSION_COOKIES` of them (the first and the last ones, in the order sent)."""
+    distinct = list(dict.fromkeys(value for value in ids if value))
+    if len(distinct) <= MAX_SESSION_COOKIES:
+        return distinct
+    half = MAX_SESSION_COOKIES // 2
+    return distinct[:half] + distinct[-half:]
 
 
 __all__ = ["MAX_SESSION_COOKIES", "AuthRequest", "Authenticator", "read_bearer_token"]

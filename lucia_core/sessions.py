@@ -113,7 +113,10 @@ class SessionMethods:
             session_row = await self.adapter.get_session(session_id)
             state = session_state(session_row) if session_row is not None else None
             user_row = await self.adapter.get_user(session_row["user_id"]) if session_row and state else None
-        if session_row is None:
+        # A store whose ids compare case- or accent-insensitively, or ignore trailing spaces (a
+        # MySQL default collation, SQLite's NOCASE), finds the session of another spelling: only
+        # the exact id is that session's credential.
+        if session_row is None or session_row.get("id") != session_id:
             self._debug("session %s not found", mask(session_id))
             raise LuciaError("AUTH_INVALID_SESSION_ID")
         if state is None:

@@ -4,14 +4,18 @@ URL's host as the last CSRF fallback, fresh=False on creation, credentials maske
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+import aiosqlite
 import pytest
 
-from lucia_core import Auth, Cookie, LuciaError, RequestContext, Session
+from lucia_adapter_sqlite import sqlite_adapter
+from lucia_core import Auth, Cookie, LuciaError, RequestContext, Session, lucia
 from lucia_core.request import MAX_SESSION_COOKIES
 
-from .conftest import RecordingAdapter
+from .conftest import FAST_HASHER, SCHEMA, RecordingAdapter
 
 
 @pytest.fixture
@@ -61,11 +65,38 @@ async def test_one_invalid_session_cookie_is_still_cleared(auth: Auth) -> None:
 async def test_the_first_valid_cookie_wins_and_only_a_few_are_tried(
     auth: Auth, session: Session, adapter: RecordingAdapter
 ) -> None:
-    tossed = "; ".join(f"auth_session=bogus{n}" for n in range(50))
+    tossed = [f"auth_session=bogus{n}" for n in range(50)]
     adapter.calls.clear()
-    header = f"{tossed}; auth_session={session.session_id}"
+    header = "; ".join([*tossed[:25], f"auth_session={session.session_id}", *tossed[25:]])
     assert await auth.handle_request(context([], headers={"Cookie": header})).validate() is None
     assert len(adapter.calls) == MAX_SESSION_COOKIES  # a flood of cookies costs a bounded number of reads
+
+
+@pytest.mark.parametrize("after", [0, 1])
+async def test_cookies_tossed_for_deeper_paths_do_not_sign_the_user_out(
+    auth: Auth, session: Session, after: int
+) -> None:
+    # Browsers send longer paths first: a sibling subdomain that set auth_session for /account,
+    # /account/, /account/settings and /account/settings/ puts four cookies before the user's own
+    # (Path=/), and its Path=/ cookie, set after the user signed in, comes after it.
+    deeper = [f"auth_session=tossed{n}" for n in range(6)]
+    later = ["auth_session=tossed-later"] * after
+    header = "; ".join([*deeper, f"auth_session={session.session_id}", *later])
+    cookies: list[Cookie] = []
+    validated = await auth.handle_request(context(cookies, headers={"Cookie": header})).validate()
+    assert validated is not None
+    assert validated.session_id == session.session_id
+    assert cookies == []
+
+
+async def test_empty_and_repeated_session_cookies_take_no_lookup(
+    auth: Auth, session: Session, adapter: RecordingAdapter
+) -> None:
+    header = "; ".join(["auth_session=", "auth_session=bogus"] * 5 + [f"auth_session={session.session_id}"])
+    adapter.calls.clear()
+    validated = await auth.handle_request(context([], headers={"Cookie": header})).validate()
+    assert validated is not None
+    assert len(adapter.calls) == 2  # "bogus" once, then the user's own
 
 
 async def test_repeated_cookie_headers_are_all_read(auth: Auth, session: Session) -> None:
@@ -206,3 +237,32 @@ async def test_debug_logs_mask_session_ids(make_auth: Any, caplog: pytest.LogCap
     ).validate()
     assert caplog.records
     assert session.session_id[:10] not in caplog.text
+
+
+# ----------------------------------------------------------------- a store that ignores case
+
+
+@pytest.mark.parametrize(
+    ("collation", "spelling"), [("NOCASE", str.upper), ("NOCASE", str.title), ("RTRIM", "{} ".format)]
+)
+async def test_only_the_exact_session_id_validates_on_a_store_that_ignores_case(
+    tmp_path: Path, collation: str, spelling: Callable[[str], str]
+) -> None:
+    # A schema of the application's own, its ids declared COLLATE NOCASE (or RTRIM, which ignores
+    # trailing spaces, as MySQL's PAD SPACE collations do): the store finds the session for another
+    # spelling of its id.
+    table = "id TEXT NOT NULL PRIMARY KEY,\n    user_id"
+    assert table in SCHEMA
+    schema = SCHEMA.replace(table, table.replace("KEY,", f"KEY COLLATE {collation},"))
+    async with aiosqlite.connect(tmp_path / "ignores-case.db") as connection:
+        await connection.executescript(schema)
+        auth = lucia(adapter=sqlite_adapter(connection), password_hash=FAST_HASHER)
+        user = await auth.create_user(key=None, attributes={})
+        session = await auth.create_session(user_id=user.user_id, attributes={})
+        assert (await auth.validate_session(session.session_id)).session_id == session.session_id
+        other = spelling(session.session_id)
+        assert other != session.session_id
+        with pytest.raises(LuciaError, match="AUTH_INVALID_SESSION_ID"):
+            await auth.validate_session(other)
+        with pytest.raises(LuciaError, match="AUTH_INVALID_SESSION_ID"):
+            await auth.get_session(other)

@@ -21,7 +21,7 @@ from litestar import Litestar, websocket
 from litestar import WebSocket as LitestarWebSocket
 from litestar.testing import TestClient as LitestarClient
 from starlette.applications import Starlette
-from starlette.routing import WebSocketRoute
+from starlette.routing import Mount, WebSocketRoute
 from starlette.testclient import TestClient
 from starlette.websockets import WebSocket as StarletteWebSocket
 
@@ -167,3 +167,59 @@ async def test_an_aiohttp_cross_site_handshake_is_not_authenticated(
     auth = make_auth(middleware=aiohttp())
     session = await signed_in(auth)
     assert await aiohttp_received(auth, handshake_headers(session, origin)) == ""
+
+
+# Mounted applications: the handshake reaches the endpoint through a sub-application or a router,
+# with the scope (or request) that one builds; the check and the cookie plumbing must still hold.
+
+
+def mounted_starlette_app(auth: Auth) -> ASGICookies:
+    async def endpoint(ws: StarletteWebSocket) -> None:
+        session = await auth.handle_request(ws).validate()
+        await ws.accept()
+        await ws.send_text(session.user.user_id if session else "")
+        await ws.close()
+
+    inner = Starlette(routes=[WebSocketRoute("/ws", endpoint)])
+    return ASGICookies(Starlette(routes=[Mount("/sub", app=inner)]))
+
+
+@pytest.mark.parametrize("origin", [SAME_ORIGIN, *FOREIGN, "null"])
+async def test_a_handshake_to_a_mounted_starlette_app_is_origin_checked(
+    make_auth: Callable[..., Auth], origin: str | None
+) -> None:
+    auth = make_auth(middleware=starlette())
+    session = await signed_in(auth)
+    with TestClient(mounted_starlette_app(auth)).websocket_connect(
+        "/sub/ws", headers=handshake_headers(session, origin)
+    ) as ws:
+        expected = session.user.user_id if origin == SAME_ORIGIN else ""
+        assert ws.receive_text() == expected
+
+
+@pytest.mark.parametrize("origin", [SAME_ORIGIN, *FOREIGN, "null"])
+async def test_a_handshake_to_an_aiohttp_sub_application_is_origin_checked(
+    make_auth: Callable[..., Auth], origin: str | None
+) -> None:
+    auth = make_auth(middleware=aiohttp())
+    session = await signed_in(auth)
+
+    async def endpoint(request: web.Request) -> web.WebSocketResponse:
+        validated = await auth.handle_request(request).validate()  # cookies queued via the parent's setup()
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        await ws.send_str(validated.user.user_id if validated else "")
+        await ws.close()
+        return ws
+
+    sub = web.Application()
+    sub.router.add_get("/ws", endpoint)
+    app = web.Application()
+    lucia_aiohttp.setup(app)
+    app.add_subapp("/sub", sub)
+    async with AiohttpClient(TestServer(app)) as client:
+        sent = origin.replace(SAME_ORIGIN, f"http://{client.host}:{client.port}") if origin else None
+        headers = {"cookie": f"auth_session={session.session_id}"}
+        async with client.ws_connect("/sub/ws", headers=headers, origin=sent) as ws:
+            expected = session.user.user_id if origin == SAME_ORIGIN else ""
+            assert await ws.receive_str() == expected

@@ -32,13 +32,22 @@ async def client_for(http_client: httpx.AsyncClient | None) -> AsyncIterator[htt
         yield client
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class JsonAnswer:
-    """A provider's JSON object answer with the request and response it came from."""
+    """A provider's JSON object answer with the request and response it came from. Its repr names
+    the endpoint, the status and the answer's members, never their values (a token endpoint's
+    answer holds the user's tokens)."""
 
     body: dict[str, Any]
     request: httpx.Request
     response: httpx.Response
+
+    def __repr__(self) -> str:
+        endpoint = self.request.url.copy_with(query=None, fragment=None)
+        return (
+            f"JsonAnswer({self.request.method} {endpoint}: {self.response.status_code}, "
+            f"members={sorted(self.body)!r})"
+        )
 
     def error(self, detail: str) -> OAuthRequestError:
         """An :class:`OAuthRequestError` about this answer."""

@@ -22,6 +22,7 @@ from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
 from ..cookie import Cookie, CookieAttributes, parse_cookie
+from ..masking import mask
 
 if TYPE_CHECKING:
     from ..auth import Auth
@@ -37,17 +38,37 @@ class OAuthStateError(ValueError):
     stale callback. Answer 400 and start over."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class OAuthCallback:
     """What the cookies held, once the callback's state matched: the PKCE ``code_verifier``
-    (None for a provider without PKCE)."""
+    (None for a provider without PKCE). Its repr masks the verifier."""
 
     code_verifier: str | None
+
+    def __repr__(self) -> str:
+        # With the callback's code, the verifier redeems the user's tokens: keep it out of logs.
+        shown = None if self.code_verifier is None else mask(self.code_verifier)
+        return f"OAuthCallback(code_verifier={shown!r})"
+
+
+def _name_prefix(secure: bool, path: str) -> str:
+    """``__Host-`` for Secure cookies on ``/``, ``__Secure-`` for Secure cookies elsewhere.
+
+    A sibling subdomain can set a cookie for the parent domain (cookie tossing), for a deeper path
+    so that it is sent first: with its own state and a code of the attacker's account, the
+    callback would sign the user in as the attacker (login CSRF, the very thing the state is
+    for). Browsers let no other host set or shadow a ``__Host-`` cookie, and no insecure origin a
+    ``__Secure-`` one.
+    """
+    if not secure:
+        return ""
+    return "__Host-" if path == "/" else "__Secure-"
 
 
 class OAuthStateCookies:
     """The state cookies of one provider, named ``{provider_id}_oauth_state`` and
-    ``{provider_id}_oauth_code_verifier``."""
+    ``{provider_id}_oauth_code_verifier``, prefixed with ``__Host-`` when the ``Auth`` runs in
+    PROD (``__Secure-`` with a path other than ``/``), so that no other host can set them."""
 
     def __init__(
         self, auth: Auth, provider_id: str = "oauth", *, max_age: timedelta = DEFAULT_MAX_AGE, path: str = "/"
@@ -56,9 +77,12 @@ class OAuthStateCookies:
             raise ValueError("provider_id must be 1-64 characters of [A-Za-z0-9_-]")
         if not isinstance(max_age, timedelta) or max_age <= timedelta(0):
             raise ValueError("max_age must be a positive timedelta")
+        if not isinstance(path, str) or not path.startswith("/"):
+            raise ValueError('path must be a str starting with "/"')
         self.auth = auth
-        self.state_name = f"{provider_id}_oauth_state"
-        self.code_verifier_name = f"{provider_id}_oauth_code_verifier"
+        prefix = _name_prefix(auth.config.env == "PROD", path)
+        self.state_name = f"{prefix}{provider_id}_oauth_state"
+        self.code_verifier_name = f"{prefix}{provider_id}_oauth_code_verifier"
         self.max_age = max_age
         self.path = path
 

@@ -13,7 +13,8 @@ T = TypeVar("T", bound="OAuth2Tokens")
 class OAuth2Tokens:
     """``access_token``, ``access_token_expires_in`` (seconds), ``refresh_token`` and ``id_token``,
     each None when the provider gave none. Providers subclass it to add their own fields, read from
-    the answer under the field's name (or the name in ``answer_names``)."""
+    the answer under the field's name (or the name in ``answer_names``). The repr of this class and
+    of every subclass (``@dataclass`` or not) shows which tokens are present, never their values."""
 
     #: Field name -> the name of the answer's member it is read from, where they differ.
     answer_names: ClassVar[Mapping[str, str]] = {"access_token_expires_in": "expires_in"}
@@ -22,6 +23,13 @@ class OAuth2Tokens:
     access_token_expires_in: int | None = None
     refresh_token: str | None = None
     id_token: str | None = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        # A provider's subclass is decorated with @dataclass, which writes a repr showing every
+        # token unless the class already has one of its own: give it the masking one first.
+        super().__init_subclass__(**kwargs)
+        if "__repr__" not in cls.__dict__:
+            cls.__repr__ = OAuth2Tokens.__repr__  # type: ignore[method-assign]
 
     @classmethod
     def from_answer(cls: type[T], body: Mapping[str, Any]) -> T:

@@ -6,7 +6,7 @@ import hashlib
 import re
 from datetime import timedelta
 
-from ..cookie import Cookie, CookieAttributes, parse_cookie
+from ..cookie import Cookie, CookieAttributes, cookie_name_prefix, parse_cookie
 from ..errors import LuciaError
 from ..ids import generate_random_string
 from .store import ThrottleStore
@@ -56,6 +56,26 @@ def device_id(cookie_value: str) -> str:
     return hashlib.sha256(cookie_value.encode()).hexdigest()
 
 
+def _device_cookie_name(name: str | None, *, secure: bool) -> str:
+    """The device cookie's name, checked now so that a bad one fails at start-up.
+
+    By default ``__Host-device_cookie`` (``device_cookie`` with ``secure=False``): a sibling
+    subdomain can set a cookie for the parent domain, for the sign-in page's path so that it is
+    sent first, and the user's own device cookie would then be ignored: the lockout it protects
+    against is back. Browsers let no other host set a ``__Host-`` cookie.
+    """
+    if name is None:
+        return "__Host-device_cookie" if secure else "device_cookie"
+    Cookie(name, "").serialize()
+    prefix = cookie_name_prefix(name)
+    if prefix is not None and not secure:
+        raise ValueError(
+            f"device_cookie_name {name!r} needs Secure (browsers drop a {prefix} cookie without "
+            "it): use secure=True over HTTPS, or a name without the prefix in development"
+        )
+    return name
+
+
 class Throttle:
     """Exponential back-off on failed attempts, per key (a user name, an IP address, ...).
 
@@ -75,6 +95,8 @@ class Throttle:
     attacker failing on purpose cannot lock the user out of a browser that signed in before. The
     cookie is 40 random characters; the store keeps only its SHA-256 with the user id and the
     attempts left (no secret to share between processes, and a leaked store gives no cookies).
+    It is named ``__Host-device_cookie`` (``device_cookie`` with ``secure=False``), so that no
+    other host can shadow it.
     """
 
     def __init__(
@@ -86,7 +108,7 @@ class Throttle:
         claim_timeout: timedelta = timedelta(seconds=10),
         forget_after: timedelta = timedelta(days=1),
         device_attempts: int = 5,
-        device_cookie_name: str = "device_cookie",
+        device_cookie_name: str | None = None,
         device_cookie_max_age: timedelta = timedelta(days=365),
         secure: bool = True,
     ) -> None:
@@ -104,10 +126,8 @@ class Throttle:
             raise ValueError("device_attempts must be a positive int")
         self._device_attempts = device_attempts
         self._device_ttl_ms = _ms("device_cookie_max_age", device_cookie_max_age)
-        # Checked now, so that a bad name fails at start-up rather than at the first sign-in.
-        Cookie(device_cookie_name, "").serialize()
-        self.device_cookie_name = device_cookie_name
         self._secure = bool(secure)
+        self.device_cookie_name = _device_cookie_name(device_cookie_name, secure=self._secure)
 
     def __repr__(self) -> str:
         return f"Throttle(store={self._store!r}, base_delay={self._base_ms} ms, max_delay={self._max_ms} ms)"

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import re
 from urllib.parse import parse_qs
 
@@ -19,6 +20,8 @@ from lucia_core.oauth import (
     generate_state,
     validate_oauth2_authorization_code,
 )
+from lucia_core.oauth.http import JsonAnswer
+from lucia_core.oauth.state import OAuthCallback
 from lucia_core.oauth.tokens import OAuth2Tokens
 
 
@@ -242,6 +245,33 @@ def test_tokens_keep_their_values_out_of_repr() -> None:
     assert tokens.access_token_expires_in == 60
     assert "secret" not in repr(tokens)
     assert "access_token_expires_in=60" in repr(tokens)
+
+
+def test_a_providers_own_tokens_dataclass_keeps_the_values_out_of_repr() -> None:
+    # How a provider adds fields: a @dataclass subclass, which would write a repr of its own.
+    @dataclasses.dataclass(frozen=True, kw_only=True)
+    class ProviderTokens(OAuth2Tokens):
+        scope: str | None = None
+        session_token: str | None = None
+
+    tokens = ProviderTokens.from_answer(
+        {"access_token": "at-secret", "id_token": "it-secret", "session_token": "st-secret", "scope": "a"}
+    )
+    assert tokens.session_token == "st-secret"
+    assert "secret" not in repr(tokens)
+    assert "session_token=..." in repr(tokens)
+
+
+def test_a_json_answer_and_a_callback_keep_the_tokens_out_of_repr() -> None:
+    request = httpx.Request("POST", "https://idp.example/token?code=code-secret")
+    body = {"access_token": "at-secret", "refresh_token": "rt-secret", "token_type": "bearer"}
+    answer = JsonAnswer(body, request, httpx.Response(200, json=body, request=request))
+    assert "secret" not in repr(answer)
+    assert "access_token" in repr(answer)
+    assert "200" in repr(answer)
+    callback = OAuthCallback(code_verifier="verifier-secret-" + "v" * 80)
+    assert "secret" not in repr(callback)
+    assert repr(OAuthCallback(code_verifier=None)) == "OAuthCallback(code_verifier=None)"
 
 
 @pytest.mark.parametrize(

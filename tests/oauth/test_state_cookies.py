@@ -45,6 +45,29 @@ def test_the_cookies_are_secure_in_prod(make_auth: Callable[..., Auth]) -> None:
         assert "; Secure" in cookie.serialize()
 
 
+def test_in_prod_the_cookies_are_host_only_prefixed(make_auth: Callable[..., Auth]) -> None:
+    state_cookies = oauth_state_cookies(make_auth(env="PROD"), "github")
+    cookies = state_cookies.create(STATE, VERIFIER)
+    assert [cookie.name for cookie in cookies] == [
+        "__Host-github_oauth_state",
+        "__Host-github_oauth_code_verifier",
+    ]
+    assert state_cookies.validate(header_of(cookies), STATE).code_verifier == VERIFIER
+    deeper = oauth_state_cookies(make_auth(env="PROD"), "github", path="/auth")
+    assert deeper.create(STATE)[0].name == "__Secure-github_oauth_state"
+
+
+def test_in_prod_a_state_cookie_tossed_by_a_sibling_subdomain_is_not_read(
+    make_auth: Callable[..., Auth],
+) -> None:
+    # evil.example.com set github_oauth_state for the parent domain, then sends the user to the
+    # callback with the attacker's own code and state (login CSRF): a __Host- name cannot be set
+    # by another host, and a cookie without the prefix is not the state cookie.
+    state_cookies = oauth_state_cookies(make_auth(env="PROD"), "github")
+    with pytest.raises(OAuthStateError):
+        state_cookies.validate(f"github_oauth_state={STATE}", STATE)
+
+
 def test_the_max_age_is_configurable(auth: Auth) -> None:
     cookies = oauth_state_cookies(auth, max_age=timedelta(minutes=3)).create(STATE)
     assert len(cookies) == 1

@@ -179,7 +179,7 @@ async def test_a_key_without_failures_is_not_claimed_so_concurrent_sign_ins_pass
 async def test_device_cookie_is_random_http_only_strict_and_secure(store: ThrottleStore) -> None:
     throttle = Throttle(store=store, device_cookie_max_age=timedelta(days=30))
     cookie = await throttle.device_cookie("user-1")
-    assert cookie.name == "device_cookie"
+    assert cookie.name == "__Host-device_cookie"
     assert re.fullmatch(r"[a-z0-9]{40}", cookie.value)
     assert cookie.value != (await throttle.device_cookie("user-1")).value
     header = cookie.serialize()
@@ -196,6 +196,26 @@ async def test_read_device_cookie_finds_it_in_a_cookie_header(store: ThrottleSto
     assert throttle.read_device_cookie("auth_session=abc") is None
     assert throttle.read_device_cookie(f"{cookie.name}=") is None
     assert throttle.read_device_cookie(None) is None
+
+
+async def test_a_device_cookie_tossed_by_a_sibling_subdomain_does_not_hide_the_users_own(
+    store: ThrottleStore,
+) -> None:
+    # evil.example.com set device_cookie for the parent domain and the sign-in page's path, so
+    # that browsers send it first: the user's own cookie is a __Host- one, which no other host can
+    # set, and the tossed one is not it.
+    throttle = Throttle(store=store)
+    cookie = await throttle.device_cookie("user-1")
+    header = f"device_cookie=tossed; {cookie.name}={cookie.value}"
+    assert throttle.read_device_cookie(header) == cookie.value
+
+
+@pytest.mark.parametrize("name", ["__Host-device", "__host-device", "__Secure-device", "__SECURE-device"])
+def test_a_prefixed_device_cookie_name_without_secure_is_refused(name: str) -> None:
+    # Browsers drop such a cookie: the device protection would silently never apply.
+    with pytest.raises(ValueError, match="needs Secure"):
+        Throttle(store=memory_store(), secure=False, device_cookie_name=name)
+    assert Throttle(store=memory_store(), device_cookie_name=name).device_cookie_name == name
 
 
 async def test_device_cookie_without_secure_for_local_development(store: ThrottleStore) -> None:
