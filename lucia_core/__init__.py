@@ -12,6 +12,7 @@ from .adapter import (
     SessionAndUserReader,
     TokenAdapter,
     UserAdapter,
+    UserAndSessionsReader,
     join_adapters,
 )
 from .auth import Auth, lucia
@@ -70,6 +71,7 @@ __all__ = [
     "TokenRow",
     "User",
     "UserAdapter",
+    "UserAndSessionsReader",
     "UserRow",
     "join_adapters",
     "lucia",

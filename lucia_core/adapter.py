@@ -181,10 +181,26 @@ class SessionAndUserReader(Protocol):
 
 
 @runtime_checkable
+class UserAndSessionsReader(Protocol):
+    """The optional method of a regular adapter behind ``get_all_user_sessions``: one round trip
+    for a user and all of its sessions."""
+
+    async def get_user_and_sessions(self, user_id: str) -> tuple[UserRow | None, list[SessionRow]]:
+        """Return the user row with this id, or None if there is none, and every stored session of
+        that user, in any order (an empty list if there are none).
+
+        Rows are the same as get_user and get_sessions_by_user_id return. Both are read in one
+        round trip, so the sessions are those stored when the user was read.
+        """
+        ...
+
+
+@runtime_checkable
 class Adapter(UserAdapter, SessionAdapter, Protocol):
     """A regular adapter: users, keys and sessions in one database.
 
-    It may also implement :class:`SessionAndUserReader`; the core uses it when present.
+    It may also implement :class:`SessionAndUserReader` and :class:`UserAndSessionsReader`; the
+    core uses them when present.
     """
 
 
@@ -263,7 +279,8 @@ def join_adapters(
     Tokens go to ``token`` when given; else to the user adapter when it implements
     :class:`TokenAdapter`, else to the session adapter when it does, else nowhere (the result has
     no token methods). When all are the same object it is returned as is, keeping its
-    ``get_session_and_user``. Raises TypeError when an adapter lacks a method of its protocol.
+    ``get_session_and_user`` and ``get_user_and_sessions``; otherwise neither is exposed (each
+    reads both adapters' tables). Raises TypeError when an adapter lacks a method of its protocol.
     """
     _require(user_adapter, _USER_METHODS, "user adapter")
     _require(session_adapter, _SESSION_METHODS, "session adapter")

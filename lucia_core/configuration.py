@@ -163,11 +163,12 @@ def build_configuration(options: Mapping[str, Any]) -> Configuration:
     )
 
 
-# Every method of the adapter protocols (and the optional hot-path one), awaited by the core.
+# Every method of the adapter protocols (and the optional one-round-trip readers), awaited by the core.
 _ADAPTER_METHODS = (
     "get_user", "set_user", "update_user", "delete_user", "get_key", "get_keys_by_user_id", "set_key",
     "update_key", "delete_key", "delete_keys_by_user_id", "get_session", "get_sessions_by_user_id",
     "set_session", "update_session", "delete_session", "delete_sessions_by_user_id", "get_session_and_user",
+    "get_user_and_sessions",
 )  # fmt: skip
 
 

@@ -165,18 +165,35 @@ class SessionMethods:
         require_str("user_id", user_id)
         if not is_plausible_id(user_id):
             raise LuciaError("AUTH_INVALID_USER_ID")
-        user_row, rows = await asyncio.gather(
-            self.adapter.get_user(user_id), self.adapter.get_sessions_by_user_id(user_id)
-        )
+        read_both = getattr(self.adapter, "get_user_and_sessions", None)
+        if read_both is not None:  # one round trip (UserAndSessionsReader)
+            user_row, rows = await read_both(user_id)
+        else:
+            user_row, rows = await asyncio.gather(
+                self.adapter.get_user(user_id), self.adapter.get_sessions_by_user_id(user_id)
+            )
         if user_row is None:
             raise LuciaError("AUTH_INVALID_USER_ID")
-        user = self.transform_database_user(user_row)
-        now = now_ms()
-        sessions = []
+        return self._live_sessions(rows, self.transform_database_user(user_row))
+
+    def _live_sessions(self, rows: list[SessionRow], user: User) -> list[Session]:
+        # The per-session work of transform_database_session, with its lookups done once: a user
+        # with many sessions pays this for each of them.
+        now, attributes_of, sessions = now_ms(), self.config.get_session_attributes, []
         for row in rows:
             state = session_state(row, now)
             if state is not None:
-                sessions.append(self.transform_database_session(row, user=user, fresh=False, state=state))
+                sessions.append(
+                    Session(
+                        session_id=row["id"],
+                        user=user,
+                        active_period_expires_at=ms_to_datetime(row["active_expires"]),
+                        idle_period_expires_at=ms_to_datetime(row["idle_expires"]),
+                        state=state,
+                        fresh=False,
+                        attributes=attributes_of(row),
+                    )
+                )
         return sessions
 
     async def update_session_attributes(self, session_id: str, attributes: Mapping[str, Any]) -> Session:

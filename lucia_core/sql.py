@@ -97,6 +97,24 @@ def split_row(names: Sequence[str], values: Sequence[Any]) -> tuple[dict[str, An
     return first, dict(zip(names[split + 1 :], values[split + 1 :], strict=True))
 
 
+def split_user_and_sessions(
+    names: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+    """The rows of ``u.*, NULL AS "lucia:split", s.* FROM user u LEFT JOIN session s ... WHERE
+    u.id = ?`` as the user row (None for no rows) and its session rows. A user without sessions
+    comes back as one row whose session half is NULL, which gives no session row."""
+    if not rows:
+        return None, []
+    split = list(names).index(SPLIT)
+    user_names, session_names = names[:split], names[split + 1 :]
+    session_id = split + 1 + list(session_names).index("id")  # never NULL in a stored session
+    user = dict(zip(user_names, rows[0][:split], strict=True))
+    sessions = [
+        dict(zip(session_names, row[split + 1 :], strict=True)) for row in rows if row[session_id] is not None
+    ]
+    return user, sessions
+
+
 class Statements:
     """An adapter's SQL texts: ``statements("SELECT * FROM {user} WHERE id = $1")`` gives the text
     with the quoted table names filled in, formatted once and then served from a dict, so each

@@ -286,6 +286,32 @@ async def test_connection_is_clean_after_a_failed_set_user(
         assert sorted(await query(raw, "SELECT id FROM user_key")) == [("username:new",), ("username:taken",)]
 
 
+@pytest.mark.parametrize("autocommit", [False, True], ids=["autocommit-off", "autocommit-on"])
+async def test_get_session_and_user_hands_its_connection_back_with_no_transaction_open(
+    database: dict[str, Any], raw: Any, autocommit: bool
+) -> None:
+    """The hot-path read, written without pooled()'s context manager, keeps its guarantees: the
+    one connection is reused (never closed for an open transaction), and with autocommit off each
+    read ends its snapshot, so a later read sees a session another connection changed meanwhile."""
+    async with aiomysql.create_pool(**database, autocommit=autocommit, minsize=1, maxsize=1) as pool:
+        adapter = mysql_adapter(pool)
+        async with pool.acquire() as connection:
+            server_session = connection.thread_id()
+        user = {"id": "reader", "username": "reader"}
+        session = {"id": "s1", "user_id": "reader", "active_expires": 1, "idle_expires": 2, "country": "NL"}
+        await adapter.set_user(user, None)
+        await adapter.set_session(session)
+        assert await adapter.get_session_and_user("s1") == (session, user)
+        assert await adapter.get_session_and_user("missing") == (None, None)
+        await query(raw, "UPDATE user_session SET country = 'JP' WHERE id = 's1'")
+        assert await adapter.get_session_and_user("s1") == ({**session, "country": "JP"}, user)
+        with pytest.raises(TypeError):  # a failing read propagates...
+            await adapter.get_session_and_user(["not", "a", "string"])  # type: ignore[arg-type]
+        async with pool.acquire() as connection:  # ...and still hands back a clean connection
+            assert connection.thread_id() == server_session
+            assert not connection.get_transaction_status()
+
+
 async def test_ids_differing_only_in_case_accent_or_trailing_space_are_distinct_keys(
     pool: aiomysql.Pool,
 ) -> None:

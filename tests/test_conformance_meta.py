@@ -16,7 +16,7 @@ import pytest
 
 import lucia_conformance
 from lucia_conformance.contract import Clause, clause_of
-from lucia_core.adapter import SessionAdapter, SessionAndUserReader, UserAdapter
+from lucia_core.adapter import SessionAdapter, SessionAndUserReader, UserAdapter, UserAndSessionsReader
 
 pytest_plugins = ["pytester"]
 
@@ -205,7 +205,7 @@ def test_every_adapter_method_has_a_test(suite_modules: list[ModuleType]) -> Non
     }
     protocol_methods = {
         f"{protocol.__name__}.{name}"
-        for protocol in (UserAdapter, SessionAdapter, SessionAndUserReader)
+        for protocol in (UserAdapter, SessionAdapter, SessionAndUserReader, UserAndSessionsReader)
         for name, _ in inspect.getmembers(protocol, inspect.isfunction)
         if not name.startswith("_")
     }

@@ -160,6 +160,27 @@ async def test_get_all_user_sessions_returns_live_sessions_only(
     assert {(s.session_id, s.state) for s in sessions} == {("active", "active"), ("idle", "idle")}
 
 
+async def test_get_all_user_sessions_reads_user_and_sessions_in_one_adapter_call(
+    auth: Auth, adapter: RecordingAdapter, connection: aiosqlite.Connection, user_id: str
+) -> None:
+    now = now_ms()
+    await store_session(connection, "active", user_id, now + HOUR, now + 2 * HOUR)
+    await store_session(connection, "dead", user_id, now - 2 * HOUR, now - HOUR)
+    adapter.calls.clear()
+    sessions = await auth.get_all_user_sessions(user_id)
+    assert adapter.calls == ["get_user_and_sessions"]
+    assert [(s.session_id, s.state, s.country, s.user.username) for s in sessions] == [
+        ("active", "active", "NL", "ada")
+    ]
+    assert sessions[0].active_period_expires_at.timestamp() * 1000 == now + HOUR
+    assert sessions[0].idle_period_expires_at.timestamp() * 1000 == now + 2 * HOUR
+    adapter.calls.clear()
+    with pytest.raises(LuciaError) as info:
+        await auth.get_all_user_sessions("nobody")
+    assert info.value.code == "AUTH_INVALID_USER_ID"
+    assert adapter.calls == ["get_user_and_sessions"]
+
+
 async def test_get_all_user_sessions_of_unknown_user_is_invalid_user_id(auth: Auth) -> None:
     with pytest.raises(LuciaError) as info:
         await auth.get_all_user_sessions("nobody")
@@ -229,3 +250,21 @@ async def test_joined_adapters_fall_back_to_two_reads(
     assert sessions.calls == ["get_session"]
     assert users.calls == ["get_user"]
     assert join_adapters(users, users) is users
+
+
+async def test_joined_adapters_list_sessions_with_two_reads(
+    connection: aiosqlite.Connection, make_auth: Any
+) -> None:
+    from lucia_adapter_sqlite import sqlite_adapter
+
+    users = RecordingAdapter(sqlite_adapter(connection))
+    sessions = RecordingAdapter(sqlite_adapter(connection))
+    assert not hasattr(join_adapters(users, sessions), "get_user_and_sessions")
+    auth = make_auth(adapter={"user": users, "session": sessions})
+    user = await auth.create_user(key=None, attributes={"username": "grace"})
+    session = await auth.create_session(user_id=user.user_id, attributes={})
+    users.calls.clear()
+    sessions.calls.clear()
+    assert [s.session_id for s in await auth.get_all_user_sessions(user.user_id)] == [session.session_id]
+    assert users.calls == ["get_user"]
+    assert sessions.calls == ["get_sessions_by_user_id"]

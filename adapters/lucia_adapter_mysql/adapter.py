@@ -12,12 +12,12 @@ try:
 except ImportError:  # pragma: no cover - exercised in a test with aiomysql hidden
     raise missing_driver("lucia_adapter_mysql", "aiomysql", "mysql") from None
 
-from lucia_core.adapter import Adapter, SessionAndUserReader
+from lucia_core.adapter import Adapter, SessionAndUserReader, UserAndSessionsReader
 from lucia_core.database import KeyRow, SessionRow, UserRow
 from lucia_core.errors import LuciaError
-from lucia_core.sql import Statements, split_row, table_names
+from lucia_core.sql import Statements, split_row, split_user_and_sessions, table_names
 
-from .connection import execute, fetch, pooled
+from .connection import execute, fetch, fetch_one, pooled
 from .schema import MYSQL
 from .tokens import MySQLTokens
 
@@ -35,8 +35,9 @@ def _code(error: BaseException) -> object:
     return error.args[0] if error.args else None
 
 
-class MySQLAdapter(MySQLTokens, Adapter, SessionAndUserReader):
-    """A regular adapter (users, keys, sessions) with a one-query ``get_session_and_user``.
+class MySQLAdapter(MySQLTokens, Adapter, SessionAndUserReader, UserAndSessionsReader):
+    """A regular adapter (users, keys, sessions, one-time tokens) with a one-query
+    ``get_session_and_user`` and ``get_user_and_sessions``.
 
     Each call takes a connection from the pool and gives it back with no transaction open: a
     statement is committed when the connection is not in autocommit mode, ``set_user`` runs in an
@@ -58,6 +59,10 @@ class MySQLAdapter(MySQLTokens, Adapter, SessionAndUserReader):
         self._user, self._key, self._session = names["user"], names["key"], names["session"]
         self._token = names["token"]
         self._sql = Statements(names)
+        self._session_and_user = self._sql(
+            "SELECT s.*, NULL AS `lucia:split`, u.* FROM {session} AS s"
+            " JOIN {user} AS u ON u.`id` = s.`user_id` WHERE s.`id` = %s"
+        )
 
     def __repr__(self) -> str:
         return f"MySQLAdapter(user={self._user}, key={self._key}, session={self._session})"
@@ -176,13 +181,19 @@ class MySQLAdapter(MySQLTokens, Adapter, SessionAndUserReader):
     # SessionAndUserReader
 
     async def get_session_and_user(self, session_id: str) -> tuple[SessionRow, UserRow] | tuple[None, None]:
+        names, row = await fetch_one(self._pool, self._session_and_user, (session_id,))
+        return (None, None) if row is None else split_row(names, row)
+
+    # UserAndSessionsReader
+
+    async def get_user_and_sessions(self, user_id: str) -> tuple[UserRow | None, list[SessionRow]]:
         sql = self._sql(
-            "SELECT s.*, NULL AS `lucia:split`, u.* FROM {session} AS s"
-            " JOIN {user} AS u ON u.`id` = s.`user_id` WHERE s.`id` = %s"
+            "SELECT u.*, NULL AS `lucia:split`, s.* FROM {user} AS u"
+            " LEFT JOIN {session} AS s ON s.`user_id` = u.`id` WHERE u.`id` = %s"
         )
         async with pooled(self._pool) as connection:
-            names, rows = await fetch(connection, sql, (session_id,))
-        return split_row(names, rows[0]) if rows else (None, None)
+            names, rows = await fetch(connection, sql, (user_id,))
+        return split_user_and_sessions(names, rows)
 
 
 def mysql_adapter(pool: aiomysql.Pool, *, tables: Mapping[str, str] | None = None) -> MySQLAdapter:

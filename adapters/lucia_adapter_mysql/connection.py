@@ -93,6 +93,34 @@ async def fetch(
     return names, [tuple(row) for row in rows]
 
 
+async def fetch_one(
+    pool: aiomysql.Pool, sql: str, parameters: Sequence[Any]
+) -> tuple[list[str], tuple[Any, ...] | None]:
+    """Run a query on a pooled connection; its column names and first row (None if none).
+
+    What :func:`pooled` and :func:`fetch` do, without their context managers and row copies: this
+    is the validation hot path. The connection is handed back with no transaction open.
+    """
+    connection = await pool.acquire()
+    try:
+        await _prepare(connection)
+        cursor = await connection.cursor(aiomysql.Cursor)
+        await cursor.execute(sql, parameters)
+        row = await cursor.fetchone()  # a plain tuple: the cursor class is fixed
+        names = [column[0] for column in cursor.description]
+        await cursor.close()
+        if not connection.get_autocommit():
+            await connection.commit()
+    except BaseException:
+        await _rollback(connection)
+        raise
+    finally:
+        # Not a coroutine: it returns a task that only wakes coroutines waiting for a connection,
+        # which runs whether or not it is awaited.
+        pool.release(connection)
+    return names, row
+
+
 async def execute(connection: Any, sql: str, parameters: Sequence[Any] | None = None) -> int:
     """Run one statement; the number of rows it changed."""
     async with connection.cursor(aiomysql.Cursor) as cursor:

@@ -12,10 +12,10 @@ try:
 except ImportError:  # pragma: no cover - exercised in a test with asyncpg hidden
     raise missing_driver("lucia_adapter_postgres", "asyncpg", "postgres") from None
 
-from lucia_core.adapter import Adapter, SessionAndUserReader
+from lucia_core.adapter import Adapter, SessionAndUserReader, UserAndSessionsReader
 from lucia_core.database import KeyRow, SessionRow, UserRow
 from lucia_core.errors import LuciaError
-from lucia_core.sql import Statements, split_row, table_names
+from lucia_core.sql import Statements, split_row, split_user_and_sessions, table_names
 
 from .pooler import checked_pool
 from .schema import POSTGRES
@@ -35,9 +35,9 @@ def _key_row(record: Any) -> KeyRow:
     return KeyRow(id=record["id"], user_id=record["user_id"], hashed_password=record["hashed_password"])
 
 
-class PostgresAdapter(PostgresTokens, Adapter, SessionAndUserReader):
+class PostgresAdapter(PostgresTokens, Adapter, SessionAndUserReader, UserAndSessionsReader):
     """A regular adapter (users, keys, sessions, one-time tokens) with a one-query
-    ``get_session_and_user``.
+    ``get_session_and_user`` and ``get_user_and_sessions``.
 
     Each method is one statement on a connection from the pool, except ``set_user`` with a key:
     two statements in one transaction. The SQL text of every operation is fixed (or cached per
@@ -173,6 +173,17 @@ class PostgresAdapter(PostgresTokens, Adapter, SessionAndUserReader):
         if record is None:
             return None, None
         return split_row(list(record.keys()), list(record.values()))
+
+    # UserAndSessionsReader
+
+    async def get_user_and_sessions(self, user_id: str) -> tuple[UserRow | None, list[SessionRow]]:
+        sql = self._sql(
+            'SELECT u.*, NULL AS "lucia:split", s.*'
+            " FROM {user} AS u LEFT JOIN {session} AS s ON s.user_id = u.id WHERE u.id = $1"
+        )
+        records = await self._pool.fetch(sql, user_id)
+        names = list(records[0].keys()) if records else []
+        return split_user_and_sessions(names, [tuple(record.values()) for record in records])
 
 
 def postgres_adapter(pool: asyncpg.Pool, *, tables: Mapping[str, str] | None = None) -> PostgresAdapter:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-import json
 import sqlite3
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
@@ -16,31 +14,21 @@ try:
 except ImportError:  # pragma: no cover - exercised in a test with aiosqlite hidden
     raise missing_driver("lucia_adapter_sqlite", "aiosqlite", "sqlite") from None
 
-from lucia_core.adapter import Adapter, SessionAndUserReader
+from lucia_core.adapter import Adapter, SessionAndUserReader, UserAndSessionsReader
 from lucia_core.database import KeyRow, SessionRow, UserRow
 from lucia_core.errors import LuciaError
-from lucia_core.sql import SPLIT, Statements, split_row, table_names
+from lucia_core.sql import Statements, split_row, split_user_and_sessions, table_names
 
+from .columns import VERSIONED, ColumnNames, described
 from .constraints import _violation, is_unique_violation
 from .schema import SQLITE
 from .tokens import SQLiteTokens
 from .turns import turns_of
 
-# A query's first column can carry the column names of a table as SELECT * lists them (hidden
-# columns of virtual tables excluded), computed by the statement that reads the rows: the names
-# are always the ones the rows were read with, in one trip to aiosqlite's thread, and there is no
-# cache to invalidate.
-_NAMES = "(SELECT json_group_array(name) FROM pragma_table_xinfo(?) WHERE hidden != 1)"
 
-
-@functools.lru_cache(maxsize=64)
-def _column_names(text: str) -> tuple[str, ...]:
-    return tuple(json.loads(text))
-
-
-class SQLiteAdapter(SQLiteTokens, Adapter, SessionAndUserReader):
+class SQLiteAdapter(SQLiteTokens, Adapter, SessionAndUserReader, UserAndSessionsReader):
     """A regular adapter (users, keys, sessions, one-time tokens) with a one-query
-    ``get_session_and_user``.
+    ``get_session_and_user`` and ``get_user_and_sessions``.
 
     Coroutines sharing the connection take turns (``turns.py``): reads side by side, each write
     alone, so no statement runs inside another coroutine's transaction and reads never see a
@@ -64,9 +52,9 @@ class SQLiteAdapter(SQLiteTokens, Adapter, SessionAndUserReader):
         self._turns = turns_of(connection)
         self._user, self._key, self._session = names["user"], names["key"], names["session"]
         self._token = names["token"]
-        self._plain = {quoted: quoted.strip('"') for quoted in names.values()}
-        self._key_name = self._plain[self._key]
+        self._key_name = self._key.strip('"')
         self._sql = Statements(names)
+        self._names = ColumnNames()
         self._foreign_keys_on = False
 
     def __repr__(self) -> str:
@@ -80,21 +68,18 @@ class SQLiteAdapter(SQLiteTokens, Adapter, SessionAndUserReader):
             await self._enable_foreign_keys()
             if connection.row_factory in (None, sqlite3.Row):
                 return [tuple(row) for row in await connection.execute_fetchall(sql, parameters)]
-            cursor = await connection.execute(sql, parameters)
-            try:
-                cursor.row_factory = None
-                return [tuple(row) for row in await cursor.fetchall()]
-            finally:
-                await cursor.close()
+            return (await described(connection, sql, parameters))[1]
 
-    async def _rows(self, table: str, column: str, value: str) -> list[dict[str, Any]]:
-        """Every row of ``table`` whose ``column`` is ``value``, with every column."""
-        rows = await self._select(
-            f"SELECT {_NAMES}, * FROM {table} WHERE {column} = ?",  # noqa: S608 - names validated
-            (self._plain[table], value),
-        )
-        names = _column_names(rows[0][0]) if rows else ()
-        return [dict(zip(names, row[1:], strict=True)) for row in rows]
+    async def _named(self, template: str, value: str) -> tuple[tuple[str, ...], list[tuple[Any, ...]]]:
+        """Column names and rows of the read ``VERSIONED + template`` (names cached, see .columns)."""
+        async with self._turns.reading():
+            await self._enable_foreign_keys()
+            return await self._names.read(self._connection, self._sql(VERSIONED + template), (value,))
+
+    async def _rows(self, template: str, value: str) -> list[dict[str, Any]]:
+        """Every row the read ``VERSIONED + template`` finds, with every column."""
+        names, rows = await self._named(template, value)
+        return [dict(zip(names, row, strict=True)) for row in rows]
 
     async def _keys(self, sql: str, value: str) -> list[KeyRow]:
         rows = await self._select(sql, (value,))
@@ -154,7 +139,7 @@ class SQLiteAdapter(SQLiteTokens, Adapter, SessionAndUserReader):
     # UserAdapter
 
     async def get_user(self, user_id: str) -> UserRow | None:
-        rows = await self._rows(self._user, "id", user_id)
+        rows = await self._rows("* FROM {user} WHERE id = ?", user_id)
         return rows[0] if rows else None
 
     async def set_user(self, user: UserRow, key: KeyRow | None) -> None:
@@ -202,11 +187,11 @@ class SQLiteAdapter(SQLiteTokens, Adapter, SessionAndUserReader):
     # SessionAdapter
 
     async def get_session(self, session_id: str) -> SessionRow | None:
-        rows = await self._rows(self._session, "id", session_id)
+        rows = await self._rows("* FROM {session} WHERE id = ?", session_id)
         return rows[0] if rows else None
 
     async def get_sessions_by_user_id(self, user_id: str) -> list[SessionRow]:
-        return await self._rows(self._session, "user_id", user_id)
+        return await self._rows("* FROM {session} WHERE user_id = ?", user_id)
 
     async def set_session(self, session: SessionRow) -> None:
         async with self._write() as connection:
@@ -224,19 +209,22 @@ class SQLiteAdapter(SQLiteTokens, Adapter, SessionAndUserReader):
     # SessionAndUserReader
 
     async def get_session_and_user(self, session_id: str) -> tuple[SessionRow, UserRow] | tuple[None, None]:
-        # The first two columns carry each table's column names (as SELECT * lists them).
-        rows = await self._select(
-            self._sql(
-                f"SELECT {_NAMES}, {_NAMES}, s.*, u.*"  # noqa: S608 - fixed text
-                " FROM {session} AS s JOIN {user} AS u ON u.id = s.user_id WHERE s.id = ?"
-            ),
-            (self._plain[self._session], self._plain[self._user], session_id),
+        names, rows = await self._named(
+            's.*, NULL AS "lucia:split", u.* FROM {session} AS s JOIN {user} AS u ON u.id = s.user_id'
+            " WHERE s.id = ?",
+            session_id,
         )
-        if not rows:
-            return None, None
-        session_names, user_names = _column_names(rows[0][0]), _column_names(rows[0][1])
-        values, split = rows[0][2:], len(session_names)
-        return split_row([*session_names, SPLIT, *user_names], [*values[:split], None, *values[split:]])
+        return split_row(names, rows[0]) if rows else (None, None)
+
+    # UserAndSessionsReader
+
+    async def get_user_and_sessions(self, user_id: str) -> tuple[UserRow | None, list[SessionRow]]:
+        names, rows = await self._named(
+            'u.*, NULL AS "lucia:split", s.* FROM {user} AS u LEFT JOIN {session} AS s'
+            " ON s.user_id = u.id WHERE u.id = ?",
+            user_id,
+        )
+        return split_user_and_sessions(names, rows)
 
 
 def sqlite_adapter(

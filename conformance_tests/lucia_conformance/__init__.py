@@ -49,8 +49,8 @@ An adapter without ``get_user`` (session-only) runs the session half; one withou
 (user-only) runs the user half; the token half (``get_token``, ``consume_token``...) runs for an
 adapter that implements ``TokenAdapter``. Say what the adapter stores in the options
 (``ConformanceOptions(halves=frozenset({"session", "token"}))``) and the other halves are
-deselected; otherwise they are skipped with the reason. The ``get_session_and_user`` tests run
-when the adapter has that optional method.
+deselected; otherwise they are skipped with the reason. The ``get_session_and_user`` and
+``get_user_and_sessions`` tests run when the adapter has that optional method.
 """
 
 from lucia_conformance.options import ConformanceOptions

@@ -11,7 +11,14 @@ import pytest_asyncio
 from lucia_conformance.options import ConformanceOptions
 from lucia_conformance.raw import RawDatabase, RawTable
 from lucia_conformance.rows import new_user
-from lucia_core.adapter import SessionAdapter, SessionAndUserReader, TokenAdapter, UserAdapter, has_tokens
+from lucia_core.adapter import (
+    SessionAdapter,
+    SessionAndUserReader,
+    TokenAdapter,
+    UserAdapter,
+    UserAndSessionsReader,
+    has_tokens,
+)
 from lucia_core.database import UserRow
 
 #: Stores a user through the raw handle (when the backend has a user table) and returns it.
@@ -69,6 +76,14 @@ def reader(lucia_adapter: object) -> SessionAndUserReader:
     if not callable(getattr(lucia_adapter, "get_session_and_user", None)):
         pytest.skip("the adapter under test does not implement the optional get_session_and_user")
     return cast(SessionAndUserReader, lucia_adapter)
+
+
+@pytest.fixture
+def user_and_sessions_reader(lucia_adapter: object) -> UserAndSessionsReader:
+    """The adapter's optional get_user_and_sessions; those tests are skipped if it has none."""
+    if not callable(getattr(lucia_adapter, "get_user_and_sessions", None)):
+        pytest.skip("the adapter under test does not implement the optional get_user_and_sessions")
+    return cast(UserAndSessionsReader, lucia_adapter)
 
 
 def _table(raw: RawDatabase, name: str) -> RawTable:

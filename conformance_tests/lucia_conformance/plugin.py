@@ -25,13 +25,14 @@ _DIRECTIONS = (
 )
 _SUITE = "lucia_conformance"
 _LOOP_SCOPE = "asyncio_default_fixture_loop_scope"
-#: The suite's modules by the half they test; the reader needs users and sessions.
+#: The suite's modules by the half they test; the readers need both.
 _MODULES = {
     "test_user_adapter.py": {"user"},
     "test_replace_key_password.py": {"user"},
     "test_session_adapter.py": {"session"},
     "test_session_and_user_reader.py": {"user", "session"},
     "test_token_adapter.py": {"token"},
+    "test_user_and_sessions_reader.py": {"user", "session"},
 }
 
 

@@ -275,3 +275,39 @@ def test_constraint_errors_are_told_apart_by_message_where_python_lacks_error_na
     error = sqlite3.IntegrityError(message)
     assert not hasattr(error, "sqlite_errorname")
     assert _violation(error, "user_key") == violation
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("where", ["another connection", "the adapter's connection"])
+async def test_reads_see_columns_added_after_their_names_were_cached(
+    lucia_adapter: SQLiteAdapter, database_path: Path, sqlite_connection: aiosqlite.Connection, where: str
+) -> None:
+    """Column names are cached per read and checked against the schema version that the same
+    statement returns: a column added at run time shows in the very next read of every kind."""
+    user = new_user()
+    session = new_session(user["id"])
+    await lucia_adapter.set_user(user, None)
+    await lucia_adapter.set_session(session)
+
+    async def reads() -> list[object]:
+        return [
+            await lucia_adapter.get_user(user["id"]),
+            await lucia_adapter.get_session(session["id"]),
+            await lucia_adapter.get_sessions_by_user_id(user["id"]),
+            await lucia_adapter.get_session_and_user(session["id"]),
+            await lucia_adapter.get_user_and_sessions(user["id"]),
+        ]
+
+    assert await reads() == [user, session, [session], (session, user), (user, [session])]
+    for table, column in (("user_session", "lucia_added_s"), ("auth_user", "lucia_added_u")):
+        sql = f"ALTER TABLE {table} ADD COLUMN {column} TEXT DEFAULT 'x'"
+        if where == "another connection":
+            async with aiosqlite.connect(database_path) as other:
+                await other.execute(sql)
+                await other.commit()
+        else:
+            await sqlite_connection.execute(sql)
+            await sqlite_connection.commit()
+        user = {**user, "lucia_added_u": "x"} if table == "auth_user" else user
+        session = {**session, "lucia_added_s": "x"} if table == "user_session" else session
+        assert await reads() == [user, session, [session], (session, user), (user, [session])]
