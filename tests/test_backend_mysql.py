@@ -22,9 +22,10 @@ import pytest
 
 from lucia_adapter_mysql import MySQLAdapter, connection_options, create_schema, mysql_adapter
 from lucia_adapter_mysql.schema import statements as schema_statements
+from lucia_adapter_mysql.testing import Floor, drop_database, execute_statements
 from lucia_adapter_mysql.testing import create_database as create_empty_database
-from lucia_adapter_mysql.testing import drop_database, execute_statements
 from lucia_core import Argon2idHasher, Auth, KeyRow, LuciaError, lucia
+from lucia_core.database import DEFAULT_TABLES
 from tests.backends import backend_url
 
 pytestmark = pytest.mark.backend("mysql")
@@ -444,3 +445,24 @@ def test_import_without_aiomysql_names_the_extra(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setitem(sys.modules, "aiomysql", None)
     with pytest.raises(ImportError, match=r'pip install "lucia-core\[mysql\]"'):
         importlib.import_module("lucia_adapter_mysql")
+
+
+async def test_the_benchmark_floor_drops_every_table_it_made_including_tokens(
+    database: dict[str, Any],
+) -> None:
+    # Tokens reference users: dropping users first failed with IntegrityError 1451.
+    async with aiomysql.create_pool(**database, autocommit=True, maxsize=2) as pool:
+        await _floor_drop(pool)
+
+
+async def _floor_drop(pool: aiomysql.Pool) -> None:
+    tables = {role: f"floor_{name}" for role, name in DEFAULT_TABLES.items()}
+    await create_schema(pool, tables=tables)
+    floor = Floor(pool, tables)
+    await floor.insert_users(["u1"])
+    adapter = mysql_adapter(pool, tables=tables)
+    await adapter.set_token({"id": "t" * 64, "user_id": "u1", "purpose": "p", "expires": 2**40})
+    await floor.drop()
+    async with pool.acquire() as connection, connection.cursor() as cursor:
+        await cursor.execute("SHOW TABLES LIKE 'floor\\_%'")
+        assert await cursor.fetchall() == ()

@@ -138,9 +138,10 @@ class Floor:
             await cursor.fetchall()
 
     async def drop(self) -> None:
-        """Drop the tables (sessions and keys first: their foreign keys point at users)."""
-        for role in ("session", "key", "user"):
-            await self._one(f"DROP TABLE IF EXISTS {self.tables[role]}", ())
+        """Drop the tables (tokens, sessions and keys first: their foreign keys point at users)."""
+        for role in ("token", "session", "key", "user"):
+            if role in self.tables:
+                await self._one(f"DROP TABLE IF EXISTS {self.tables[role]}", ())
 
     async def validate(self, session_id: str) -> bool:
         row = await self._one(self.validate_sql, (session_id,))
