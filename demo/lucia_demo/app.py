@@ -38,6 +38,7 @@ from .authentication import USERNAME_PROVIDER, create_auth
 from .forms import (
     could_be_credentials,
     email_problem,
+    new_password_errors,
     normalize_username,
     password_problem,
     username_problem,
@@ -333,12 +334,7 @@ def create_app(
         new_password: Annotated[str, Form()] = "",
         confirm_password: Annotated[str, Form()] = "",
     ) -> Response:
-        errors: dict[str, str] = {}
-        problem = password_problem(new_password)
-        if problem is not None:
-            errors["new_password"] = problem
-        elif new_password != confirm_password:
-            errors["confirm_password"] = "The two new passwords do not match."  # noqa: S105 (a message)
+        errors = new_password_errors(new_password, confirm_password)
         username = session.user.username
         try:
             await auth.use_key(USERNAME_PROVIDER, username, current_password)

@@ -48,6 +48,16 @@ def password_problem(password: str) -> str | None:
     return None
 
 
+def new_password_errors(new_password: str, confirm_password: str) -> dict[str, str]:
+    """The form errors of a new password and its confirmation, by field (empty when fine)."""
+    problem = password_problem(new_password)
+    if problem is not None:
+        return {"new_password": problem}
+    if new_password != confirm_password:
+        return {"confirm_password": "The two new passwords do not match."}
+    return {}
+
+
 def could_be_credentials(username: str, password: str) -> bool:
     """Whether a login attempt is worth checking against the database at all.
 

@@ -20,7 +20,7 @@ from fastapi.responses import Response
 from lucia_core import AuthRequest, LuciaError, Session
 
 from .authentication import USERNAME_PROVIDER
-from .forms import normalize_username, password_problem, username_problem
+from .forms import new_password_errors, normalize_username, username_problem
 from .site import Site
 
 PURPOSE = "password-reset"
@@ -90,12 +90,7 @@ def routes(site: Site) -> APIRouter:
         new_password: Annotated[str, Form()] = "",
         confirm_password: Annotated[str, Form()] = "",
     ) -> Response:
-        errors: dict[str, str] = {}
-        problem = password_problem(new_password)
-        if problem is not None:
-            errors["new_password"] = problem
-        elif new_password != confirm_password:
-            errors["confirm_password"] = "The two new passwords do not match."  # noqa: S105 (a message)
+        errors = new_password_errors(new_password, confirm_password)
         if errors:  # the token stays unused: the person can try again
             return site.render(
                 request,
