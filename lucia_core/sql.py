@@ -93,11 +93,13 @@ def _update(dialect: Dialect, table: str, columns: tuple[str, ...]) -> str:
 class JoinedColumns:
     """The column names of one joined read, ``a.*, NULL AS "lucia:split", b.*``, split into the two
     tables' names once per column list (a read gives the same list every time, until a column is
-    added), so that splitting a row is two ``dict(zip(...))`` calls."""
+    added), so that splitting a row is two ``dict(zip(...))`` calls. ``skip``: how many columns
+    each row has before the joined ones (not named in ``names``)."""
 
-    __slots__ = ("_first", "_names", "_second", "_second_id")
+    __slots__ = ("_first", "_names", "_second", "_second_id", "_skip")
 
-    def __init__(self) -> None:
+    def __init__(self, skip: int = 0) -> None:
+        self._skip = skip
         self._names: Sequence[str] = ()
         self._first: tuple[str, ...] = ()
         self._second: tuple[str, ...] = ()
@@ -108,16 +110,16 @@ class JoinedColumns:
         self._first, self._second = tuple(names[:split]), tuple(names[split + 1 :])
         # Where the second table's id sits in a row: never NULL in a stored row, so a NULL there
         # is a LEFT JOIN that found nothing.
-        self._second_id = split + 1 + self._second.index("id")
+        self._second_id = self._skip + split + 1 + self._second.index("id")
         self._names = names
 
     def row(self, names: Sequence[str], values: Sequence[Any]) -> tuple[dict[str, Any], dict[str, Any]]:
         """One joined row as the two tables' rows."""
         if names is not self._names and names != self._names:
             self._learn(names)
-        # zip stops at the shorter side: the first table's names take the start of the row.
-        first = dict(zip(self._first, values, strict=False))
-        return first, dict(zip(self._second, values[len(self._first) + 1 :], strict=True))
+        start = self._skip + len(self._first) + 1
+        first = dict(zip(self._first, values[self._skip : start - 1], strict=True))
+        return first, dict(zip(self._second, values[start:], strict=True))
 
     def one_and_many(
         self, names: Sequence[str], rows: Sequence[Sequence[Any]]
@@ -129,9 +131,10 @@ class JoinedColumns:
             return None, []
         if names is not self._names and names != self._names:
             self._learn(names)
-        second, start, present = self._second, len(self._first) + 1, self._second_id
+        skip, second, present = self._skip, self._second, self._second_id
+        start = skip + len(self._first) + 1
         sessions = [dict(zip(second, row[start:], strict=True)) for row in rows if row[present] is not None]
-        return dict(zip(self._first, rows[0], strict=False)), sessions
+        return dict(zip(self._first, rows[0][skip : start - 1], strict=True)), sessions
 
 
 class Statements:

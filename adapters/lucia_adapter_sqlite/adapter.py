@@ -57,8 +57,9 @@ class SQLiteAdapter(SQLiteTokens, Adapter, SessionAndUserReader, UserAndSessions
         self._versioned_sql = Statements(names, prefix=VERSIONED)
         self._names = ColumnNames()
         self._foreign_keys_on = False
-        self._session_user_split = JoinedColumns()
-        self._user_sessions_split = JoinedColumns()
+        # Reads start with the schema version (see .columns): the joined columns come after it.
+        self._session_user_split = JoinedColumns(skip=1)
+        self._user_sessions_split = JoinedColumns(skip=1)
 
     def __repr__(self) -> str:
         return f"SQLiteAdapter(user={self._user}, key={self._key}, session={self._session})"
@@ -83,7 +84,7 @@ class SQLiteAdapter(SQLiteTokens, Adapter, SessionAndUserReader, UserAndSessions
     async def _rows(self, template: str, value: str) -> list[dict[str, Any]]:
         """Every row the read ``VERSIONED + template`` finds, with every column."""
         names, rows = await self._named(template, value)
-        return [dict(zip(names, row, strict=True)) for row in rows]
+        return [dict(zip(names, row[1:], strict=True)) for row in rows]
 
     async def _keys(self, sql: str, value: str) -> list[KeyRow]:
         rows = await self._select(sql, (value,))
