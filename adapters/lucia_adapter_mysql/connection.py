@@ -52,7 +52,7 @@ async def _prepare(connection: Any) -> None:
 
 
 def _prepared(connection: Any) -> bool:
-    return _PREPARED.get(connection) == connection.thread_id()
+    return bool(_PREPARED.get(connection) == connection.thread_id())
 
 
 async def _rollback(connection: Any) -> None:

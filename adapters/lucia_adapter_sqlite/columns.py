@@ -48,7 +48,7 @@ class ColumnNames:
         factory = connection.row_factory
         if known is not None and factory in (None, sqlite3.Row):
             fetched = await connection.execute_fetchall(sql, parameters)
-            rows = cast("list[tuple[Any, ...]]", fetched) if factory is None else [tuple(row) for row in fetched]
+            rows = [tuple(row) for row in fetched] if factory else cast("list[tuple[Any, ...]]", fetched)
             if not rows:
                 return (), []
             if known[0] == rows[0][0]:  # read again (below) only after a schema change
