@@ -93,13 +93,11 @@ def _update(dialect: Dialect, table: str, columns: tuple[str, ...]) -> str:
 class JoinedColumns:
     """The column names of one joined read, ``a.*, NULL AS "lucia:split", b.*``, split into the two
     tables' names once per column list (a read gives the same list every time, until a column is
-    added), so that splitting a row is two ``dict(zip(...))`` calls. ``skip``: how many columns
-    each row has before the joined ones (not named in ``names``)."""
+    added), so that splitting a row is two ``dict(zip(...))`` calls."""
 
-    __slots__ = ("_first", "_names", "_second", "_second_id", "_skip")
+    __slots__ = ("_first", "_names", "_second", "_second_id")
 
-    def __init__(self, skip: int = 0) -> None:
-        self._skip = skip
+    def __init__(self) -> None:
         self._names: Sequence[str] = ()
         self._first: tuple[str, ...] = ()
         self._second: tuple[str, ...] = ()
@@ -110,16 +108,16 @@ class JoinedColumns:
         self._first, self._second = tuple(names[:split]), tuple(names[split + 1 :])
         # Where the second table's id sits in a row: never NULL in a stored row, so a NULL there
         # is a LEFT JOIN that found nothing.
-        self._second_id = self._skip + split + 1 + self._second.index("id")
+        self._second_id = split + 1 + self._second.index("id")
         self._names = names
 
     def row(self, names: Sequence[str], values: Sequence[Any]) -> tuple[dict[str, Any], dict[str, Any]]:
         """One joined row as the two tables' rows."""
         if names is not self._names and names != self._names:
             self._learn(names)
-        start = self._skip + len(self._first) + 1
-        first = dict(zip(self._first, values[self._skip : start - 1], strict=True))
-        return first, dict(zip(self._second, values[start:], strict=True))
+        split = len(self._first)
+        first = dict(zip(self._first, values[:split], strict=True))
+        return first, dict(zip(self._second, values[split + 1 :], strict=True))
 
     def one_and_many(
         self, names: Sequence[str], rows: Sequence[Sequence[Any]]
@@ -131,10 +129,11 @@ class JoinedColumns:
             return None, []
         if names is not self._names and names != self._names:
             self._learn(names)
-        skip, second, present = self._skip, self._second, self._second_id
-        start = skip + len(self._first) + 1
-        sessions = [dict(zip(second, row[start:], strict=True)) for row in rows if row[present] is not None]
-        return dict(zip(self._first, rows[0][skip : start - 1], strict=True)), sessions
+        split, second, present = len(self._first), self._second, self._second_id
+        sessions = [
+            dict(zip(second, row[split + 1 :], strict=True)) for row in rows if row[present] is not None
+        ]
+        return dict(zip(self._first, rows[0][:split], strict=True)), sessions
 
 
 class Statements:

@@ -19,7 +19,7 @@ from lucia_core.database import KeyRow, SessionRow, UserRow
 from lucia_core.errors import LuciaError
 from lucia_core.sql import JoinedColumns, Statements, table_names
 
-from .columns import VERSIONED, ColumnNames, described
+from .columns import Reads, described
 from .constraints import _violation, is_unique_violation
 from .schema import SQLITE
 from .tokens import SQLiteTokens
@@ -54,12 +54,11 @@ class SQLiteAdapter(SQLiteTokens, Adapter, SessionAndUserReader, UserAndSessions
         self._token = names["token"]
         self._key_name = self._key.strip('"')
         self._sql = Statements(names)
-        self._versioned_sql = Statements(names, prefix=VERSIONED)
-        self._names = ColumnNames()
+        self._select_sql = Statements(names, prefix="SELECT ")
+        self._reads = Reads(connection)
         self._foreign_keys_on = False
-        # Reads start with the schema version (see .columns): the joined columns come after it.
-        self._session_user_split = JoinedColumns(skip=1)
-        self._user_sessions_split = JoinedColumns(skip=1)
+        self._session_user_split = JoinedColumns()
+        self._user_sessions_split = JoinedColumns()
 
     def __repr__(self) -> str:
         return f"SQLiteAdapter(user={self._user}, key={self._key}, session={self._session})"
@@ -75,16 +74,16 @@ class SQLiteAdapter(SQLiteTokens, Adapter, SessionAndUserReader, UserAndSessions
             return (await described(connection, sql, parameters))[1]
 
     async def _named(self, template: str, value: str) -> tuple[tuple[str, ...], list[tuple[Any, ...]]]:
-        """Column names and rows of the read ``VERSIONED + template`` (names cached, see .columns)."""
+        """Column names and rows of the read ``"SELECT " + template`` (see .columns)."""
         async with self._turns.reading():
             if not self._foreign_keys_on:
                 await self._enable_foreign_keys()
-            return await self._names.read(self._connection, self._versioned_sql(template), (value,))
+            return await self._reads.read(self._select_sql(template), (value,))
 
     async def _rows(self, template: str, value: str) -> list[dict[str, Any]]:
-        """Every row the read ``VERSIONED + template`` finds, with every column."""
+        """Every row the read ``"SELECT " + template`` finds, with every column."""
         names, rows = await self._named(template, value)
-        return [dict(zip(names, row[1:], strict=True)) for row in rows]
+        return [dict(zip(names, row, strict=True)) for row in rows]
 
     async def _keys(self, sql: str, value: str) -> list[KeyRow]:
         rows = await self._select(sql, (value,))
