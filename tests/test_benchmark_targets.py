@@ -35,10 +35,18 @@ def results() -> dict[str, Any]:
             "runs": [
                 {
                     "backend": "postgres",
+                    "hasher": "default",
                     "logins": 8,
                     "p99_ratio": stat(2.1),
                     "loop_lag_p99_ms": {"quiet": stat(0.3), "logins": stat(0.9)},
-                }
+                },
+                {  # the trade-off's other side: reported, not a target
+                    "backend": "postgres",
+                    "hasher": "RFC_9106_LOW_MEMORY",
+                    "logins": 8,
+                    "p99_ratio": stat(1.0),
+                    "loop_lag_p99_ms": {"quiet": stat(0.3), "logins": stat(0.3)},
+                },
             ]
         },
         "peers": {
