@@ -137,7 +137,8 @@ class RedisSessionAdapter(RedisTokens, SessionAdapter):
         return [_text(member) for member in await self._client.smembers(user_key)]
 
     async def get_session(self, session_id: str) -> SessionRow | None:
-        await self._initialize()
+        if not self._ready:  # the validation hot path: no coroutine call once initialized
+            await self._initialize()
         value = await self._client.get(self._session_key(session_id))
         return None if value is None else _load(value)
 
