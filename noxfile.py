@@ -5,6 +5,10 @@
 
 from __future__ import annotations
 
+import importlib.util
+import sys
+from pathlib import Path
+
 import nox
 
 nox.options.default_venv_backend = "uv|virtualenv"
@@ -20,11 +24,41 @@ BENCH_DEPS = [
     "django>=5.1",
     "psycopg[binary]>=3.1",
 ]
-#: Every backend with a conformance run; each has a folder tests/conformance/<name> with its conftest
-#: (or the folder FOLDERS names). pgbouncer: PostgreSQL behind PgBouncer's transaction pooling;
-#: redis-sentinel: a Sentinel-managed client of a primary with a replica.
-BACKENDS = ["sqlite", "postgres", "mysql", "mongodb", "redis", "redis-cluster", "pgbouncer", "redis-sentinel"]
-FOLDERS = {"redis-sentinel": "redis_sentinel"}
+ROOT = Path(__file__).resolve().parent
+
+
+def _load_backends() -> object:
+    """``lucia_core/backends.py``, the one list of backends, imported by path: nox runs before
+    anything is installed (the module needs only the standard library)."""
+    spec = importlib.util.spec_from_file_location("_lucia_backends", ROOT / "lucia_core" / "backends.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while the class is made
+    spec.loader.exec_module(module)
+    return module
+
+
+_BACKENDS = _load_backends()
+#: Backend -> its deployments, in the order of lucia_core/backends.py.
+DEPLOYMENTS: dict[str, tuple[str, ...]] = {
+    name: backend.deployments for name, backend in _BACKENDS.BACKENDS.items()  # type: ignore[attr-defined]
+}
+#: Every conformance run: each backend, then its deployments (pgbouncer: PostgreSQL behind
+#: PgBouncer's transaction pooling; redis-cluster; redis-sentinel: a Sentinel-managed client of a
+#: primary with a replica).
+BACKENDS: list[str] = [run for name, deployments in DEPLOYMENTS.items() for run in (name, *deployments)]
+#: Each run's backend (a deployment's is the backend it deploys).
+BACKEND_OF = {run: name for name, deployments in DEPLOYMENTS.items() for run in (name, *deployments)}
+
+
+def conformance_folder(run: str) -> str:
+    """``tests/conformance/<run>`` (or ``<run_with_underscores>``) where a run has a conftest of its
+    own (SQLite's, the README's example; each deployment's), else the one for every backend,
+    ``tests/conformance/backend`` (which reads LUCIA_CONFORMANCE_BACKEND)."""
+    for folder in (run, run.replace("-", "_")):
+        if (ROOT / "tests" / "conformance" / folder / "conftest.py").is_file():
+            return f"tests/conformance/{folder}"
+    return "tests/conformance/backend"
 
 nox.options.sessions = [
     "lint",
@@ -79,16 +113,13 @@ def _conformance_session(backend: str) -> None:
         """The shared adapter conformance suite against one backend, run as a user would run it
         (plus the adapter's own tests kept in the same folder)."""
         session.install("-e", ".[all,frameworks]", *TEST_DEPS)
-        session.chdir(f"tests/conformance/{FOLDERS.get(backend, backend)}")
-        session.run("pytest", "--pyargs", "lucia_conformance", "--rootdir=.", ".", *session.posargs)
+        session.chdir(f"{ROOT}/{conformance_folder(backend)}")
+        env = {"LUCIA_CONFORMANCE_BACKEND": BACKEND_OF[backend]}
+        session.run("pytest", "--pyargs", "lucia_conformance", "--rootdir=.", ".", *session.posargs, env=env)
 
 
 for _backend in BACKENDS:
     _conformance_session(_backend)
-
-
-#: The backends whose servers run in containers (scripts/containers.sh builds their images).
-CONTAINER_BACKENDS = ["postgres", "mysql", "mongodb", "redis", "redis-cluster"]
 
 
 @nox.session(name="conformance-containers")
@@ -99,19 +130,19 @@ def conformance_containers(session: nox.Session) -> None:
     engine: ``scripts/containers.sh run ./dev -s conformance-containers`` brings a private one with
     images built here."""
     session.install("-e", ".[all,frameworks,conformance]", *TEST_DEPS)
-    urls = [
-        "LUCIA_POSTGRES_URL",
-        "LUCIA_MYSQL_URL",
-        "LUCIA_MONGODB_URL",
-        "LUCIA_REDIS_URL",
-        "LUCIA_REDIS_CLUSTER_URL",
-    ]
-    env = dict.fromkeys(urls, "")
+    # The runs with a container (scripts/containers.sh builds their images): every server backend
+    # and the Redis cluster.
+    listed = session.run(
+        "python", "-c", "from lucia_conformance.servers import CONTAINERS; print(*CONTAINERS)", silent=True
+    )
+    runs = str(listed).split()
+    env = {_BACKENDS.url_var(run): "" for run in runs}  # type: ignore[attr-defined]
     env.update(LUCIA_BACKENDS_FROM="docker", LUCIA_REQUIRE_BACKENDS="all")
     session.run("pytest", "tests/containers", *session.posargs, env=env)
-    for backend in CONTAINER_BACKENDS:
-        session.chdir(f"{session.invoked_from}/tests/conformance/{backend}")
-        session.run("pytest", "--pyargs", "lucia_conformance", "--rootdir=.", ".", *session.posargs, env=env)
+    for backend in runs:
+        session.chdir(f"{ROOT}/{conformance_folder(backend)}")
+        run_env = {**env, "LUCIA_CONFORMANCE_BACKEND": BACKEND_OF[backend]}
+        session.run("pytest", "--pyargs", "lucia_conformance", "--rootdir=.", ".", *session.posargs, env=run_env)
 
 
 @nox.session
@@ -137,7 +168,8 @@ def wheel(session: nox.Session) -> None:
 def demo(session: nox.Session) -> None:
     """The demo web app (demo/lucia_demo) on http://127.0.0.1:8000 over ./lucia-demo.sqlite3, or
     LUCIA_DEMO_DATABASE_URL / LUCIA_DEMO_SESSION_URL; arguments go to it: ./dev demo --port 9000."""
-    session.install("-e", ".[sqlite,postgres,mysql,mongodb,redis]", "-e", "./demo")
+    backends = ",".join(DEPLOYMENTS)
+    session.install("-e", f".[{backends}]", "-e", "./demo")
     session.run("python", "-m", "lucia_demo", *session.posargs)
 
 

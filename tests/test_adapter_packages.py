@@ -5,7 +5,9 @@ objects and unknown options are refused at construction with a message that name
 from __future__ import annotations
 
 import ast
+import importlib.metadata
 import inspect
+import re
 import sqlite3
 import sys
 from pathlib import Path
@@ -178,36 +180,28 @@ def test_a_tables_option_that_is_not_a_mapping_says_what_it_should_be() -> None:
 
 
 def _extras() -> dict[str, list[str]]:
-    if sys.version_info >= (3, 11):
-        import tomllib
-
-        with (ROOT / "pyproject.toml").open("rb") as file:
-            extras: dict[str, list[str]] = tomllib.load(file)["project"]["optional-dependencies"]
-        return extras
-    raise NotImplementedError("tomllib needs Python 3.11")  # pragma: no cover - skipped there
-
-
-def _resolved(extra: str, extras: dict[str, list[str]]) -> tuple[set[str], set[str]]:
-    """The extras ``extra`` names (recursively, through ``lucia-core[...]``) and its requirements."""
-    named, requirements = {extra}, set()
-    for requirement in extras[extra]:
-        if requirement.startswith("lucia-core["):
-            for inner in requirement[len("lucia-core[") : -1].split(","):
-                more, needs = _resolved(inner.strip(), extras)
-                named |= more
-                requirements |= needs
-        else:
-            requirements.add(requirement)
-    return named, requirements
+    """The installed distribution's extras and their requirements (``hatch_build.py`` derives
+    them from ``lucia_core.backends``): what ``pip install lucia-core[...]`` resolves."""
+    extras: dict[str, list[str]] = {}
+    for extra in importlib.metadata.metadata("lucia-core").get_all("Provides-Extra") or []:
+        extras[extra] = []
+    for line in importlib.metadata.requires("lucia-core") or []:
+        requirement, _, marker = line.partition(";")
+        found = re.search(r"extra\s*==\s*['\"]([^'\"]+)['\"]", marker)
+        if found:
+            extras[found[1]].append(requirement.strip())
+    return extras
 
 
-@pytest.mark.skipif(sys.version_info < (3, 11), reason="tomllib")
 def test_all_installs_every_backend_every_framework_and_oauth_but_not_the_test_tools() -> None:
+    # The metadata has every extra expanded: "all" lists the requirements of the extras it names.
     extras = _extras()
-    named, requirements = _resolved("all", extras)
-    frameworks, _ = _resolved("frameworks", extras)
-    assert {backend.extra for backend in BACKENDS.values()} <= named
-    assert frameworks - {"frameworks"} <= named
-    assert "oauth" in named
-    assert "conformance" not in named
-    assert not requirements & set(extras["conformance"]), "test tools in [all]"
+    every = set(extras["all"])
+    for backend in BACKENDS.values():
+        assert extras[backend.extra] == [backend.requirement], backend.name
+        assert backend.requirement in every, backend.name
+    for framework in ("starlette", "fastapi", "aiohttp", "django", "litestar"):
+        assert set(extras[framework]) <= set(extras["frameworks"]), framework
+    assert set(extras["frameworks"]) <= every
+    assert set(extras["oauth"]) <= every
+    assert not every & set(extras["conformance"]), "test tools in [all]"

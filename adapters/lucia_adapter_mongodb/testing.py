@@ -18,6 +18,7 @@ from typing import Any
 from bson.int64 import Int64
 from pymongo import AsyncMongoClient
 
+from lucia_conformance.options import ConformanceOptions
 from lucia_conformance.raw import RawDatabase
 from lucia_conformance.store import SUITE_ATTRIBUTES, ThrowawayStore
 from lucia_core.database import DEFAULT_TABLES, Attribute, KeyRow, SessionRow
@@ -72,6 +73,14 @@ def raw_database(
     return RawDatabase(
         **{role: MongoCollection(client, database, collections[role]) for role in DEFAULT_TABLES}
     )
+
+
+async def conformance_options(adapter: Any) -> ConformanceOptions:
+    """The conformance suite's options: MongoDB has no foreign keys (the adapter cannot tell that
+    a key's or a session's user is missing); filtered updates are atomic on MongoDB, not on
+    FerretDB v1 (the adapter asks the server)."""
+    features = await adapter.server_features()
+    return ConformanceOptions(foreign_keys=False, atomic_updates=features.atomic_updates)
 
 
 @asynccontextmanager

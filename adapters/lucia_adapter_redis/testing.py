@@ -20,6 +20,7 @@ import redis.cluster
 from redis.asyncio import ConnectionPool, Redis, RedisCluster
 from redis.asyncio.connection import Connection
 
+from lucia_conformance.options import ConformanceOptions
 from lucia_conformance.raw import RawDatabase
 from lucia_conformance.store import ThrowawayStore
 from lucia_core.database import SessionRow
@@ -38,6 +39,8 @@ from .raw import (
 from .raw import glob_pattern as _glob
 
 __all__ = [
+    "CONFORMANCE_OPTIONS",
+    "CONFORMANCE_VARIANTS",
     "Client",
     "Floor",
     "RedisSessionTable",
@@ -51,6 +54,12 @@ __all__ = [
     "random_prefixes",
     "throwaway_store",
 ]
+
+
+#: The conformance suite's options: sessions (and tokens) only; Redis cannot tell whether a user exists.
+CONFORMANCE_OPTIONS = ConformanceOptions(foreign_keys=False, halves=frozenset({"session", "token"}))
+#: Every conformance test runs on a client that decodes responses and on one that does not.
+CONFORMANCE_VARIANTS = {"bytes": {"decode_responses": False}, "decoded": {"decode_responses": True}}
 
 
 def connect(url: str, *, cluster: bool = False, **options: Any) -> Client:

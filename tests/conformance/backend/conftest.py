@@ -1,0 +1,30 @@
+"""Run the lucia_conformance suite against the built-in backend named by
+``LUCIA_CONFORMANCE_BACKEND`` (``nox -s conformance-<name>`` sets it; any name in
+``lucia_core.backends.BACKENDS``), on a real server. From this folder::
+
+    LUCIA_CONFORMANCE_BACKEND=postgres pytest --pyargs lucia_conformance --rootdir=.
+
+The server comes from ``tests.backends`` (``LUCIA_<NAME>_URL``, e.g. ``scripts/backends.sh start
+postgres`` then ``eval "$(scripts/backends.sh env)"``); without one the suite is skipped (a failure
+under ``LUCIA_REQUIRE_BACKENDS``). Each test gets a store of its own from the adapter package's
+``testing.throwaway_store`` (a schema, a database or key prefixes, with the columns the suite
+expects), removed at the end; see :mod:`tests.conformance.fixtures`.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from lucia_core.backends import BACKENDS
+from tests.conformance.fixtures import fixtures
+
+_NAME = os.environ.get("LUCIA_CONFORMANCE_BACKEND", "")
+if _NAME not in BACKENDS:
+    raise pytest.UsageError(f"set LUCIA_CONFORMANCE_BACKEND to one of {', '.join(BACKENDS)} (got {_NAME!r})")
+_FIXTURES = fixtures(_NAME)
+store = _FIXTURES.store
+lucia_adapter = _FIXTURES.lucia_adapter
+lucia_database = _FIXTURES.lucia_database
+lucia_conformance_options = _FIXTURES.lucia_conformance_options
