@@ -20,14 +20,17 @@ from hatchling.metadata.plugin.interface import MetadataHookInterface
 def load_backends(root: Path) -> ModuleType:
     """``lucia_core/backends.py`` under ``root``, imported by path (it needs only the stdlib)."""
     spec = importlib.util.spec_from_file_location("_lucia_backends", root / "lucia_core" / "backends.py")
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses look their module up while the class is made
     spec.loader.exec_module(module)
     return module
 
 
-def optional_dependencies(backends: ModuleType, extras: dict[str, list[str]], also: list[str]) -> dict[str, list[str]]:
+def optional_dependencies(
+    backends: ModuleType, extras: dict[str, list[str]], also: list[str]
+) -> dict[str, list[str]]:
     """One extra per backend, ``extras`` as configured, and ``all``: every backend and ``also``."""
     found = {backend.extra: [backend.requirement] for backend in backends.BACKENDS.values()}
     clash = set(found) & set(extras)

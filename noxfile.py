@@ -31,7 +31,8 @@ def _load_backends() -> object:
     """``lucia_core/backends.py``, the one list of backends, imported by path: nox runs before
     anything is installed (the module needs only the standard library)."""
     spec = importlib.util.spec_from_file_location("_lucia_backends", ROOT / "lucia_core" / "backends.py")
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses look their module up while the class is made
     spec.loader.exec_module(module)
@@ -41,24 +42,24 @@ def _load_backends() -> object:
 _BACKENDS = _load_backends()
 #: Backend -> its deployments, in the order of lucia_core/backends.py.
 DEPLOYMENTS: dict[str, tuple[str, ...]] = {
-    name: backend.deployments for name, backend in _BACKENDS.BACKENDS.items()  # type: ignore[attr-defined]
+    name: backend.deployments
+    for name, backend in _BACKENDS.BACKENDS.items()  # type: ignore[attr-defined]
 }
 #: Every conformance run: each backend, then its deployments (pgbouncer: PostgreSQL behind
 #: PgBouncer's transaction pooling; redis-cluster; redis-sentinel: a Sentinel-managed client of a
 #: primary with a replica).
 BACKENDS: list[str] = [run for name, deployments in DEPLOYMENTS.items() for run in (name, *deployments)]
-#: Each run's backend (a deployment's is the backend it deploys).
-BACKEND_OF = {run: name for name, deployments in DEPLOYMENTS.items() for run in (name, *deployments)}
 
 
 def conformance_folder(run: str) -> str:
     """``tests/conformance/<run>`` (or ``<run_with_underscores>``) where a run has a conftest of its
-    own (SQLite's, the README's example; each deployment's), else the one for every backend,
-    ``tests/conformance/backend`` (which reads LUCIA_CONFORMANCE_BACKEND)."""
+    own (SQLite's, the README's example; PgBouncer's and Sentinel's, with tests of their own), else
+    the one for every backend, ``tests/conformance/backend`` (which reads LUCIA_CONFORMANCE_BACKEND)."""
     for folder in (run, run.replace("-", "_")):
         if (ROOT / "tests" / "conformance" / folder / "conftest.py").is_file():
             return f"tests/conformance/{folder}"
     return "tests/conformance/backend"
+
 
 nox.options.sessions = [
     "lint",
@@ -114,7 +115,7 @@ def _conformance_session(backend: str) -> None:
         (plus the adapter's own tests kept in the same folder)."""
         session.install("-e", ".[all,frameworks]", *TEST_DEPS)
         session.chdir(f"{ROOT}/{conformance_folder(backend)}")
-        env = {"LUCIA_CONFORMANCE_BACKEND": BACKEND_OF[backend]}
+        env = {"LUCIA_CONFORMANCE_BACKEND": backend}
         session.run("pytest", "--pyargs", "lucia_conformance", "--rootdir=.", ".", *session.posargs, env=env)
 
 
@@ -141,8 +142,10 @@ def conformance_containers(session: nox.Session) -> None:
     session.run("pytest", "tests/containers", *session.posargs, env=env)
     for backend in runs:
         session.chdir(f"{ROOT}/{conformance_folder(backend)}")
-        run_env = {**env, "LUCIA_CONFORMANCE_BACKEND": BACKEND_OF[backend]}
-        session.run("pytest", "--pyargs", "lucia_conformance", "--rootdir=.", ".", *session.posargs, env=run_env)
+        run_env = {**env, "LUCIA_CONFORMANCE_BACKEND": backend}
+        session.run(
+            "pytest", "--pyargs", "lucia_conformance", "--rootdir=.", ".", *session.posargs, env=run_env
+        )
 
 
 @nox.session

@@ -79,3 +79,11 @@ BACKENDS: dict[str, Backend] = {
 def conformance_runs() -> list[str]:
     """Every conformance run: each backend, then its deployments."""
     return [run for backend in BACKENDS.values() for run in (backend.name, *backend.deployments)]
+
+
+def backend_of(run: str) -> Backend:
+    """The backend of a backend's or a deployment's name (``pgbouncer``: postgres)."""
+    for backend in BACKENDS.values():
+        if run == backend.name or run in backend.deployments:
+            return backend
+    raise ValueError(f"unknown backend {run!r}: use one of {', '.join(conformance_runs())}")

@@ -9,7 +9,6 @@ import importlib.metadata
 import inspect
 import re
 import sqlite3
-import sys
 from pathlib import Path
 from typing import Any
 

@@ -68,10 +68,17 @@ def raw_database(options: Mapping[str, Any], tables: Mapping[str, str] = DEFAULT
 
 @asynccontextmanager
 async def throwaway_store(
-    url: str, *, attributes: Iterable[Attribute] = SUITE_ATTRIBUTES, pool_size: int = 8, **pool_options: Any
+    url: str,
+    *,
+    attributes: Iterable[Attribute] = SUITE_ATTRIBUTES,
+    pool_size: int = 8,
+    raw_per_call: bool = True,
+    **pool_options: Any,
 ) -> AsyncIterator[ThrowawayStore]:
     """A database of its own with Lucia's tables and ``attributes``, dropped when the context
-    ends; ``pool_options`` go to ``aiomysql.create_pool`` (which keeps ``autocommit=False``)."""
+    ends; ``pool_options`` go to ``aiomysql.create_pool`` (which keeps ``autocommit=False``, the
+    harder case for handing connections back clean). Raw access opens a connection per call
+    whatever ``raw_per_call`` says (the other server backends' option, accepted here)."""
     server = {key: value for key, value in connection_options(url).items() if key != "db"}
     name = f"lucia_test_{secrets.token_hex(6)}"
     await create_database(server, name)

@@ -24,6 +24,10 @@ from lucia_core.expiration import now_ms
 from .adapter import postgres_adapter
 from .schema import POSTGRES, add_attributes, create_schema
 
+#: What a deployment's stores need: asyncpg's statement cache off behind PgBouncer's transaction
+#: pooling (see the README).
+DEPLOYMENT_OPTIONS: dict[str, dict[str, Any]] = {"pgbouncer": {"statement_cache_size": 0}}
+
 
 def store_tables(label: str) -> dict[str, str]:
     """Lucia's default table names in the schema ``label``."""

@@ -41,6 +41,7 @@ from .raw import glob_pattern as _glob
 __all__ = [
     "CONFORMANCE_OPTIONS",
     "CONFORMANCE_VARIANTS",
+    "DEPLOYMENT_OPTIONS",
     "Client",
     "Floor",
     "RedisSessionTable",
@@ -60,6 +61,8 @@ __all__ = [
 CONFORMANCE_OPTIONS = ConformanceOptions(foreign_keys=False, halves=frozenset({"session", "token"}))
 #: Every conformance test runs on a client that decodes responses and on one that does not.
 CONFORMANCE_VARIANTS = {"bytes": {"decode_responses": False}, "decoded": {"decode_responses": True}}
+#: What a deployment's stores need: a cluster client.
+DEPLOYMENT_OPTIONS: dict[str, dict[str, Any]] = {"redis-cluster": {"cluster": True}}
 
 
 def connect(url: str, *, cluster: bool = False, **options: Any) -> Client:

@@ -5,9 +5,10 @@ file or key prefixes of its own, removed afterwards), ``lucia_adapter`` (the ada
 ``lucia_database`` (raw access to the same tables) and ``lucia_conformance_options``. What differs
 between backends lives in the ``testing`` module: ``CONFORMANCE_OPTIONS`` (static options, so
 the plugin deselects a half the backend lacks), or an async ``conformance_options(adapter)`` (asked
-of the server), and ``CONFORMANCE_VARIANTS`` (client options each test runs with, by id). A
-server backend's URL comes from :func:`tests.backends.backend_url` (``server``: the deployment's
-name instead, e.g. ``pgbouncer``); an embedded one gets the test's temporary folder.
+of the server), ``CONFORMANCE_VARIANTS`` (client options each test runs with, by id) and
+``DEPLOYMENT_OPTIONS`` (what a deployment's stores need, by its name). ``name`` is a backend's or a
+deployment's (``pgbouncer``: PostgreSQL through PgBouncer); a server's URL comes from
+:func:`tests.backends.backend_url`, an embedded backend gets the test's temporary folder.
 """
 
 from __future__ import annotations
@@ -21,21 +22,24 @@ import pytest
 import pytest_asyncio
 
 from lucia_conformance import ConformanceOptions, RawDatabase, ThrowawayStore
-from lucia_core.backends import BACKENDS
+from lucia_core.backends import backend_of
 from tests.backends import backend_url
 
 
-def fixtures(name: str, *, server: str | None = None, **options: Any) -> SimpleNamespace:
-    """The four fixtures for backend ``name``; ``options`` go to its ``throwaway_store``."""
-    backend = BACKENDS[name]
+def fixtures(name: str) -> SimpleNamespace:
+    """The four fixtures for backend (or deployment) ``name``."""
+    backend = backend_of(name)
     testing = backend.module("testing")
+    options: dict[str, Any] = getattr(testing, "DEPLOYMENT_OPTIONS", {}).get(name, {})
     variants: dict[str, dict[str, Any]] = getattr(testing, "CONFORMANCE_VARIANTS", {})
-    parameters: dict[str, Any] = {"params": list(variants.values()), "ids": list(variants)} if variants else {}
+    parameters: dict[str, Any] = (
+        {"params": list(variants.values()), "ids": list(variants)} if variants else {}
+    )
 
     @pytest_asyncio.fixture(**parameters)
     async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[ThrowawayStore]:
         """This test's store, on a client or pool of this test's event loop."""
-        location = backend_url(server or name) if backend.server else tmp_path
+        location = backend_url(name) if backend.server else tmp_path
         variant = getattr(request, "param", {})
         async with testing.throwaway_store(location, **options, **variant) as store:
             yield store
@@ -62,18 +66,18 @@ def _options_fixture(testing: Any) -> Callable[..., Any]:
     asked: Callable[[Any], Any] | None = getattr(testing, "conformance_options", None)
     if asked is not None:
 
-        @pytest_asyncio.fixture
-        async def lucia_conformance_options(store: ThrowawayStore) -> ConformanceOptions:
+        @pytest_asyncio.fixture(name="lucia_conformance_options")
+        async def asked_options(store: ThrowawayStore) -> ConformanceOptions:
             """What the server supports, asked of it through the adapter."""
             options: ConformanceOptions = await asked(store.adapter)
             return options
 
-        return lucia_conformance_options
+        return asked_options
     static: ConformanceOptions = getattr(testing, "CONFORMANCE_OPTIONS", ConformanceOptions())
 
-    @pytest.fixture
-    def lucia_conformance_options() -> ConformanceOptions:
+    @pytest.fixture(name="lucia_conformance_options")
+    def static_options() -> ConformanceOptions:
         """The backend's options (argument-free, so the plugin can deselect at collection)."""
         return static
 
-    return lucia_conformance_options
+    return static_options

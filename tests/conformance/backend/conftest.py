@@ -1,6 +1,7 @@
-"""Run the lucia_conformance suite against the built-in backend named by
-``LUCIA_CONFORMANCE_BACKEND`` (``nox -s conformance-<name>`` sets it; any name in
-``lucia_core.backends.BACKENDS``), on a real server. From this folder::
+"""Run the lucia_conformance suite against the built-in backend (or deployment: redis-cluster)
+named by ``LUCIA_CONFORMANCE_BACKEND`` (``nox -s conformance-<name>`` sets it; a name in
+``lucia_core.backends.BACKENDS`` or one of their ``deployments``), on a real server. From this
+folder::
 
     LUCIA_CONFORMANCE_BACKEND=postgres pytest --pyargs lucia_conformance --rootdir=.
 
@@ -17,12 +18,14 @@ import os
 
 import pytest
 
-from lucia_core.backends import BACKENDS
+from lucia_core.backends import conformance_runs
 from tests.conformance.fixtures import fixtures
 
 _NAME = os.environ.get("LUCIA_CONFORMANCE_BACKEND", "")
-if _NAME not in BACKENDS:
-    raise pytest.UsageError(f"set LUCIA_CONFORMANCE_BACKEND to one of {', '.join(BACKENDS)} (got {_NAME!r})")
+if _NAME not in conformance_runs():
+    raise pytest.UsageError(
+        f"set LUCIA_CONFORMANCE_BACKEND to one of {', '.join(conformance_runs())} (got {_NAME!r})"
+    )
 _FIXTURES = fixtures(_NAME)
 store = _FIXTURES.store
 lucia_adapter = _FIXTURES.lucia_adapter

@@ -4,8 +4,8 @@ PgBouncer 1.18 in transaction pooling mode (``scripts/backends.sh start pgbounce
 ``LUCIA_PGBOUNCER_URL``) in front of PostgreSQL: each transaction of a client connection may run
 on another server connection. The fixtures are PostgreSQL's (:mod:`tests.conformance.fixtures`)
 on PgBouncer's URL (the schema is made through it too); the pools have asyncpg's prepared-statement
-cache off (``statement_cache_size=0``), which transaction pooling needs (``test_pgbouncer.py``
-shows what happens without it). From this folder::
+cache off (``lucia_adapter_postgres.testing.DEPLOYMENT_OPTIONS``), which transaction pooling
+needs (``test_pgbouncer.py`` shows what happens without it). From this folder::
 
     pytest --pyargs lucia_conformance --rootdir=.
 """
@@ -17,8 +17,7 @@ import pytest
 from tests.backends import backend_url
 from tests.conformance.fixtures import fixtures
 
-# What asyncpg needs behind PgBouncer's transaction pooling (see the README).
-_FIXTURES = fixtures("postgres", server="pgbouncer", statement_cache_size=0)
+_FIXTURES = fixtures("pgbouncer")
 store = _FIXTURES.store
 lucia_adapter = _FIXTURES.lucia_adapter
 lucia_database = _FIXTURES.lucia_database
