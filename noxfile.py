@@ -94,7 +94,8 @@ def types(session: nox.Session) -> None:
 def tests(session: nox.Session) -> None:
     """Unit tests of the core (on a real SQLite database), adapters on real servers, middleware."""
     # conformance: testcontainers, for the harness's container tests (tests/test_backends_harness.py)
-    session.install("-e", ".[all,frameworks,conformance]", "-e", "./demo", *TEST_DEPS)
+    # nox: tests/test_backend_list.py reads this file's sessions
+    session.install("-e", ".[all,frameworks,conformance]", "-e", "./demo", *TEST_DEPS, "nox")
     session.run(
         "pytest",
         "tests",

@@ -25,7 +25,11 @@ from lucia_core.adapter import SessionAdapter, SessionAndUserReader, TokenAdapte
 from lucia_core.backends import BACKENDS
 
 ROOT = Path(__file__).resolve().parent.parent
-DRIVERS = {"aiosqlite", "sqlite3", "asyncpg", "aiomysql", "pymysql", "pymongo", "bson", "motor", "redis"}
+#: Every backend's driver (its extra's requirement), and the modules those drivers bring.
+DRIVERS = {
+    *(re.match(r"[A-Za-z0-9_]+", backend.requirement)[0] for backend in BACKENDS.values()),  # type: ignore[index]
+    *("sqlite3", "pymysql", "bson", "motor"),
+}
 #: Where the project uses backends without being one: none of these may import a driver.
 CONSUMERS = [
     "lucia_core/cli.py",
@@ -35,10 +39,22 @@ CONSUMERS = [
     "tests/security/stores.py",
     "tests/reliability/deployments.py",
     "demo/lucia_demo/storage.py",
+    "hatch_build.py",
+    "noxfile.py",
+    "tests/conformance/fixtures.py",
     *(str(path.relative_to(ROOT)) for path in sorted((ROOT / "benchmarks").glob("backend*.py"))),
     *(str(path.relative_to(ROOT)) for path in sorted((ROOT / "tests" / "conformance").glob("*/conftest.py"))),
 ]
 ADAPTERS = [SQLiteAdapter, PostgresAdapter, MySQLAdapter, MongoDBAdapter, RedisSessionAdapter]
+#: Every listed backend's adapter classes (those its ``adapter`` module defines).
+LISTED_ADAPTERS = [
+    value
+    for backend in BACKENDS.values()
+    for value in vars(backend.module("adapter")).values()
+    if isinstance(value, type)
+    and value.__module__ == f"{backend.package}.adapter"
+    and value.__name__.endswith("Adapter")
+]
 
 
 def imported_modules(path: Path) -> set[str]:
@@ -60,12 +76,16 @@ def test_nothing_outside_the_adapter_packages_imports_a_driver(path: str) -> Non
 @pytest.mark.parametrize("name", sorted(BACKENDS))
 def test_each_backend_is_one_package_with_adapter_schema_and_testing_modules(name: str) -> None:
     folder = ROOT / "adapters" / BACKENDS[name].package
-    assert {"__init__.py", "adapter.py", "schema.py", "testing.py", "py.typed"} <= {
+    assert {"__init__.py", "adapter.py", "schema.py", "testing.py", "floor.py", "py.typed"} <= {
         p.name for p in folder.iterdir()
     }
     for module in folder.glob("*.py"):
         lines = len(module.read_text().splitlines())
         assert lines <= 260, f"{module.relative_to(ROOT)} has {lines} lines"
+
+
+def test_the_adapters_checked_here_are_every_listed_backends() -> None:
+    assert LISTED_ADAPTERS == ADAPTERS
 
 
 @pytest.mark.parametrize("adapter", ADAPTERS, ids=lambda adapter: adapter.__name__)
