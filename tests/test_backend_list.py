@@ -18,7 +18,7 @@ from types import ModuleType
 import pytest
 from lucia_demo import storage
 
-from benchmarks import __main__ as bench_main
+from benchmarks.backend import Backend as BenchmarkBackend
 from benchmarks.backend import url_variables
 from lucia_core.backends import BACKENDS, backend_of, conformance_runs, url_var
 from lucia_core.cli import schema_text
@@ -85,15 +85,18 @@ def test_every_backend_and_deployment_has_a_conformance_session() -> None:
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_each_backend_has_its_benchmark_server_and_floor(name: str) -> None:
+def test_each_backend_has_its_benchmark_server_and_floor(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
     floor = BACKENDS[name].module("floor")
     assert set(floor.FLOOR) == OPERATIONS, f"{BACKENDS[name].package}/floor.py: FLOOR"
     assert isinstance(floor.Server.large_scale, bool)
     for method in ("connect", "close", "store", "version"):
         assert inspect.iscoroutinefunction(getattr(floor.Server, method)), method
-    assert name in bench_main.BACKENDS
-    assert bench_main.URLS[name] == url_variables(name)
-    assert (BACKENDS[name].url_var in bench_main.URLS[name]) == BACKENDS[name].server
+    variables = url_variables(name)
+    assert (BACKENDS[name].url_var in variables) == BACKENDS[name].server
+    for variable in variables:  # nothing connects until connect()
+        monkeypatch.setenv(variable, f"{variable.lower()}://127.0.0.1:1/lucia")
+    backend = BenchmarkBackend(name)
+    assert (backend.name, backend.floor, backend.large_scale) == (name, floor.FLOOR, floor.Server.large_scale)
 
 
 @pytest.mark.parametrize("name", NAMES)
