@@ -8,6 +8,7 @@ from __future__ import annotations
 import importlib.util
 import sys
 from pathlib import Path
+from types import ModuleType
 
 import nox
 
@@ -27,7 +28,7 @@ BENCH_DEPS = [
 ROOT = Path(__file__).resolve().parent
 
 
-def _load_backends() -> object:
+def _load_backends() -> ModuleType:
     """``lucia_core/backends.py``, the one list of backends, imported by path: nox runs before
     anything is installed (the module needs only the standard library)."""
     spec = importlib.util.spec_from_file_location("_lucia_backends", ROOT / "lucia_core" / "backends.py")
@@ -40,15 +41,10 @@ def _load_backends() -> object:
 
 
 _BACKENDS = _load_backends()
-#: Backend -> its deployments, in the order of lucia_core/backends.py.
-DEPLOYMENTS: dict[str, tuple[str, ...]] = {
-    name: backend.deployments
-    for name, backend in _BACKENDS.BACKENDS.items()  # type: ignore[attr-defined]
-}
 #: Every conformance run: each backend, then its deployments (pgbouncer: PostgreSQL behind
 #: PgBouncer's transaction pooling; redis-cluster; redis-sentinel: a Sentinel-managed client of a
 #: primary with a replica).
-BACKENDS: list[str] = [run for name, deployments in DEPLOYMENTS.items() for run in (name, *deployments)]
+BACKENDS: list[str] = _BACKENDS.conformance_runs()
 
 
 def conformance_folder(run: str) -> str:
@@ -85,7 +81,7 @@ def lint(session: nox.Session) -> None:
 @nox.session
 def types(session: nox.Session) -> None:
     """mypy --strict over the library, adapters, conformance suite, demo, tests and benchmarks."""
-    deps = ["mypy>=1.10", "nox", *TEST_DEPS, *BENCH_DEPS]
+    deps = ["mypy>=1.10", "nox", "hatchling>=1.24", *TEST_DEPS, *BENCH_DEPS]  # hatchling: hatch_build.py
     session.install("-e", ".[all,frameworks]", "-e", "./demo[e2e]", *deps)
     session.run("mypy")
 
@@ -138,7 +134,7 @@ def conformance_containers(session: nox.Session) -> None:
         "python", "-c", "from lucia_conformance.servers import CONTAINERS; print(*CONTAINERS)", silent=True
     )
     runs = str(listed).split()
-    env = {_BACKENDS.url_var(run): "" for run in runs}  # type: ignore[attr-defined]
+    env = {_BACKENDS.url_var(run): "" for run in runs}
     env.update(LUCIA_BACKENDS_FROM="docker", LUCIA_REQUIRE_BACKENDS="all")
     session.run("pytest", "tests/containers", *session.posargs, env=env)
     for backend in runs:
@@ -172,7 +168,7 @@ def wheel(session: nox.Session) -> None:
 def demo(session: nox.Session) -> None:
     """The demo web app (demo/lucia_demo) on http://127.0.0.1:8000 over ./lucia-demo.sqlite3, or
     LUCIA_DEMO_DATABASE_URL / LUCIA_DEMO_SESSION_URL; arguments go to it: ./dev demo --port 9000."""
-    backends = ",".join(DEPLOYMENTS)
+    backends = ",".join(_BACKENDS.BACKENDS)
     session.install("-e", f".[{backends}]", "-e", "./demo")
     session.run("python", "-m", "lucia_demo", *session.posargs)
 
