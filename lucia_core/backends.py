@@ -1,10 +1,12 @@
 """The built-in backends: the one list of them. Each is an adapter package under ``adapters/``
-with ``adapter.py``, ``schema.py`` (its schema, and ``schemas/<schema_file>`` generated from it)
-and ``testing.py`` (a throwaway store from a URL, the benchmark's server and floor); the CLI, the
-tests, the benchmarks and the demo find a backend's package here, and the build (its extras, see
-``hatch_build.py``) and ``noxfile.py`` (its conformance sessions) read this file by path. So adding
-a backend is its package folder and one line in :data:`BACKENDS`. Importing this module imports
-no driver, nor anything outside the standard library."""
+with ``adapter.py``, ``schema.py`` (its schema, and ``schemas/<schema_file>`` generated from it),
+``testing.py`` (a throwaway store from a URL, and what the conformance runs need to know) and
+``floor.py`` (the benchmark's server and raw-driver floor). The CLI, the tests, the benchmarks
+and the demo find a backend's package here; the build (its extras: ``hatch_build.py``) and
+``noxfile.py`` (its conformance sessions) read this file by path. So adding a backend is its
+package folder and one line in :data:`BACKENDS`. Importing this module imports no driver, nor
+anything outside the standard library.
+"""
 
 from __future__ import annotations
 
@@ -22,7 +24,7 @@ class Backend:
     (the demo's database or session URL); ``schema_file`` its file in ``schemas/``;
     ``stores_users`` False for a session-only backend; ``server`` False for an embedded one
     (SQLite: a file, not a URL); ``deployments`` further test servers of the same adapter, each
-    with a conformance run of its own (``tests/conformance/<deployment>/``, see :attr:`url_var`).
+    with a conformance run of its own (and a URL in ``LUCIA_<DEPLOYMENT>_URL``, see :func:`url_var`).
     """
 
     name: str
@@ -50,7 +52,7 @@ class Backend:
         return f"lucia_adapter_{self.name}"
 
     def module(self, name: str = "") -> ModuleType:
-        """The package (or one of its modules, ``"schema"``, ``"testing"``), imported now; an
+        """The package (or one of its modules: ``"schema"``, ``"testing"``, ``"floor"``), imported now; an
         ImportError naming the extra to install when its driver is missing."""
         return importlib.import_module(f"{self.package}.{name}" if name else self.package)
 
