@@ -15,6 +15,7 @@ expects), removed at the end; see :mod:`tests.conformance.fixtures`.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -22,12 +23,27 @@ from lucia_core.backends import conformance_runs
 from tests.conformance.fixtures import fixtures
 
 _NAME = os.environ.get("LUCIA_CONFORMANCE_BACKEND", "")
-if _NAME not in conformance_runs():
-    raise pytest.UsageError(
-        f"set LUCIA_CONFORMANCE_BACKEND to one of {', '.join(conformance_runs())} (got {_NAME!r})"
-    )
-_FIXTURES = fixtures(_NAME)
-store = _FIXTURES.store
-lucia_adapter = _FIXTURES.lucia_adapter
-lucia_database = _FIXTURES.lucia_database
-lucia_conformance_options = _FIXTURES.lucia_conformance_options
+_CHOICES = f"set LUCIA_CONFORMANCE_BACKEND to one of {', '.join(conformance_runs())}"
+if _NAME and _NAME not in conformance_runs():
+    raise pytest.UsageError(f"{_CHOICES} (got {_NAME!r})")
+for _folder in {_NAME, _NAME.replace("-", "_")} if _NAME else ():
+    if (Path(__file__).parent.parent / _folder / "conftest.py").is_file():
+        raise pytest.UsageError(
+            f"{_NAME} has a conftest of its own: run the suite from tests/conformance/{_folder}"
+        )
+
+if _NAME:
+    _FIXTURES = fixtures(_NAME)
+    store = _FIXTURES.store
+    lucia_adapter = _FIXTURES.lucia_adapter
+    lucia_database = _FIXTURES.lucia_database
+    lucia_conformance_options = _FIXTURES.lucia_conformance_options
+else:  # collected without a backend (``pytest`` from the repository root): say what is missing
+
+    @pytest.fixture(name="lucia_adapter")
+    def no_adapter() -> None:
+        pytest.fail(_CHOICES, pytrace=False)
+
+    @pytest.fixture(name="lucia_database")
+    def no_database() -> None:
+        pytest.fail(_CHOICES, pytrace=False)
