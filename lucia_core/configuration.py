@@ -13,6 +13,7 @@ from .adapter import Adapter, resolve_adapter
 from .context import Middleware
 from .cookie import DEFAULT_SESSION_COOKIE_NAME, CookieAttributes, SessionCookieSettings
 from .database import SessionRow, UserRow
+from .frozen import EMPTY
 from .options import (
     CsrfProtection,
     Env,
@@ -44,7 +45,7 @@ _OPTION_NAMES = frozenset({"adapter", *LuciaOptions.__annotations__})
 
 
 def _no_attributes(_row: Mapping[str, Any]) -> Mapping[str, Any]:
-    return {}
+    return EMPTY
 
 
 def check_keys(name: str, value: object, typed: type[Any], expected: str = "a dict") -> None:

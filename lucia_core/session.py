@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import Any, Literal, TypeGuard
 
 from .database import SessionRow
-from .expiration import now_ms
+from .expiration import ms_to_datetime, now_ms
+from .frozen import EMPTY, Frozen, frozen_mapping, set_slot
 from .masking import mask
 from .user import User
 
@@ -20,8 +20,20 @@ DEFAULT_ACTIVE_PERIOD = timedelta(days=1)
 DEFAULT_IDLE_PERIOD = timedelta(days=14)
 
 
-@dataclass(frozen=True, slots=True)
-class Session:
+class _SessionSlots:
+    # The expirations are kept as given: stored milliseconds become datetimes on first read
+    # (most validations never read them).
+    __slots__ = ("_active", "_idle", "attributes", "fresh", "session_id", "state", "user")
+    session_id: str
+    user: User
+    _active: int | datetime
+    _idle: int | datetime
+    state: SessionState
+    fresh: bool
+    attributes: Mapping[str, Any]
+
+
+class Session(_SessionSlots, Frozen):
     """A live session.
 
     ``state`` is ``"active"`` until ``active_period_expires_at`` and ``"idle"`` until
@@ -30,24 +42,90 @@ class Session:
     ``get_session_attributes`` read as ``session.attributes[...]`` or as attributes. Immutable.
     """
 
-    session_id: str
-    user: User
-    active_period_expires_at: datetime
-    idle_period_expires_at: datetime
-    state: SessionState
-    fresh: bool
-    attributes: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    __slots__ = ()
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "attributes", MappingProxyType(dict(self.attributes)))
+    def __init__(
+        self,
+        session_id: str,
+        user: User,
+        active_period_expires_at: datetime,
+        idle_period_expires_at: datetime,
+        state: SessionState,
+        fresh: bool,
+        attributes: Mapping[str, Any] = EMPTY,
+    ) -> None:
+        for name, value in (
+            ("session_id", session_id),
+            ("user", user),
+            ("_active", active_period_expires_at),
+            ("_idle", idle_period_expires_at),
+            ("state", state),
+            ("fresh", fresh),
+            ("attributes", frozen_mapping(attributes)),
+        ):
+            set_slot(self, name, value)
 
-    def __getattr__(self, name: str) -> Any:
-        if not name.startswith("__"):
-            try:
-                return object.__getattribute__(self, "attributes")[name]
-            except (KeyError, AttributeError):
-                pass
-        raise AttributeError(f"Session has no attribute {name!r}")
+    @staticmethod
+    def _of(
+        session_id: str,
+        user: User,
+        active_expires: int,
+        idle_expires: int,
+        state: SessionState,
+        fresh: bool,
+        attributes: MappingProxyType[str, Any],
+    ) -> Session:
+        """A session from values the core made itself (expirations in ms, ``attributes`` already
+        read-only), for the hot path: filled in as a draft, then made a Session (see
+        :mod:`.frozen`)."""
+        draft = _SessionDraft()
+        draft.session_id = session_id
+        draft.user = user
+        draft._active = active_expires
+        draft._idle = idle_expires
+        draft.state = state
+        draft.fresh = fresh
+        draft.attributes = attributes
+        draft.__class__ = Session  # type: ignore[assignment]
+        return draft  # type: ignore[return-value]
+
+    @property
+    def active_period_expires_at(self) -> datetime:
+        """When the session stops being active (timezone-aware UTC)."""
+        return self._expiration("_active")
+
+    @property
+    def idle_period_expires_at(self) -> datetime:
+        """When the session dies unless renewed (timezone-aware UTC)."""
+        return self._expiration("_idle")
+
+    def _expiration(self, slot: str) -> datetime:
+        value = object.__getattribute__(self, slot)
+        if isinstance(value, datetime):
+            return value
+        moment = ms_to_datetime(value)
+        set_slot(self, slot, moment)
+        return moment
+
+    def _fields(self) -> tuple[Any, ...]:
+        return (
+            self.session_id,
+            self.user,
+            self.active_period_expires_at,
+            self.idle_period_expires_at,
+            self.state,
+            self.fresh,
+            self.attributes,
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        assert isinstance(other, Session)
+        return self._fields() == other._fields()
+
+    def __hash__(self) -> int:
+        return hash(self.session_id)
 
     def __repr__(self) -> str:
         # The session id is a credential: show only a prefix.
@@ -56,15 +134,27 @@ class Session:
             f"fresh={self.fresh!r}, idle_period_expires_at={self.idle_period_expires_at.isoformat()!r})"
         )
 
-    def __getstate__(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in self.__dataclass_fields__} | {
-            "attributes": dict(self.attributes)
-        }
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_unpickle_session, (self._fields()[:-1], dict(self.attributes)))
 
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        for name, value in state.items():
-            object.__setattr__(self, name, value)
-        object.__setattr__(self, "attributes", MappingProxyType(state["attributes"]))
+
+class _SessionDraft(_SessionSlots):
+    """A :class:`Session` being filled in: the same slots, assignable."""
+
+    __slots__ = ()
+
+
+def _unpickle_session(fields: tuple[Any, ...], attributes: dict[str, Any]) -> Session:
+    session_id, user, active, idle, state, fresh = fields
+    return Session(
+        session_id=session_id,
+        user=user,
+        active_period_expires_at=active,
+        idle_period_expires_at=idle,
+        state=state,
+        fresh=fresh,
+        attributes=attributes,
+    )
 
 
 def session_state(row: SessionRow, at_ms: int | None = None) -> SessionState | None:
@@ -74,13 +164,17 @@ def session_state(row: SessionRow, at_ms: int | None = None) -> SessionState | N
     """
     now = now_ms() if at_ms is None else at_ms
     active, idle = row.get("active_expires"), row.get("idle_expires")
-    if not isinstance(active, int) or not isinstance(idle, int) or isinstance(active, bool):
+    if not (_is_int(active) and _is_int(idle)):
         return None
     if now < active:
         return "active"
     if now < idle:
         return "idle"
     return None
+
+
+def _is_int(value: object) -> TypeGuard[int]:
+    return type(value) is int or (isinstance(value, int) and not isinstance(value, bool))
 
 
 def new_expirations(active_period: timedelta, idle_period: timedelta) -> tuple[int, int]:

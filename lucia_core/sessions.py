@@ -13,7 +13,8 @@ from .configuration import Configuration
 from .database import SESSION_COLUMNS, SessionRow, UserRow
 from .debug import DebugLog
 from .errors import LuciaError
-from .expiration import ms_to_datetime, now_ms
+from .expiration import now_ms
+from .frozen import EMPTY, frozen_mapping, read_only
 from .ids import SESSION_ID_LENGTH, generate_random_string, is_plausible_id
 from .masking import mask
 from .renewal import Renewals
@@ -32,7 +33,7 @@ class SessionMethods:
 
     def transform_database_user(self, row: UserRow) -> User:
         """The :class:`User` for a user row."""
-        return User(user_id=row["id"], attributes=self.config.get_user_attributes(row))
+        return User._of(row["id"], read_only(self.config.get_user_attributes(row)))
 
     def transform_database_session(
         self, row: SessionRow, *, user: User, fresh: bool, state: SessionState | None = None
@@ -44,14 +45,14 @@ class SessionMethods:
         state = state or session_state(row)
         if state is None:
             raise LuciaError("AUTH_INVALID_SESSION_ID")
-        return Session(
-            session_id=row["id"],
-            user=user,
-            active_period_expires_at=ms_to_datetime(row["active_expires"]),
-            idle_period_expires_at=ms_to_datetime(row["idle_expires"]),
-            state=state,
-            fresh=fresh,
-            attributes=self.config.get_session_attributes(row),
+        return Session._of(
+            row["id"],
+            user,
+            row["active_expires"],
+            row["idle_expires"],
+            state,
+            fresh,
+            read_only(self.config.get_session_attributes(row)),
         )
 
     async def create_session(
@@ -73,7 +74,7 @@ class SessionMethods:
             raise LuciaError("AUTH_INVALID_USER_ID")
         active_expires, idle_expires = new_expirations(self.config.active_period, self.config.idle_period)
         row.update(id=session_id, user_id=user_id, active_expires=active_expires, idle_expires=idle_expires)
-        session_attributes = self.config.get_session_attributes(row)  # fails before anything is stored
+        session_attributes = read_only(self.config.get_session_attributes(row))  # fails before storing
         # Both calls in parallel: one round trip of latency. If the user turns out not to exist
         # (an adapter that cannot enforce foreign keys), the stored session is removed again.
         user_row, stored = await asyncio.gather(
@@ -91,14 +92,8 @@ class SessionMethods:
             await self.adapter.delete_session(session_id)
             raise
         self._debug("session %s created", mask(session_id))
-        return Session(
-            session_id=session_id,
-            user=user,
-            active_period_expires_at=ms_to_datetime(active_expires),
-            idle_period_expires_at=ms_to_datetime(idle_expires),
-            state="active",
-            fresh=False,
-            attributes=session_attributes,
+        return Session._of(
+            session_id, user, active_expires, idle_expires, "active", False, session_attributes
         )
 
     async def _live_session_and_user(self, session_id: str) -> tuple[SessionRow, UserRow, SessionState]:
@@ -108,24 +103,31 @@ class SessionMethods:
             raise LuciaError("AUTH_INVALID_SESSION_ID")
         if self._read_session_and_user is not None:
             session_row, user_row = await self._read_session_and_user(session_id)
-            state = session_state(session_row) if session_row is not None else None
         else:
             session_row = await self.adapter.get_session(session_id)
             state = session_state(session_row) if session_row is not None else None
             user_row = await self.adapter.get_user(session_row["user_id"]) if session_row and state else None
+        return session_row, user_row, self._live_state(session_id, session_row, user_row)
+
+    def _live_state(
+        self, session_id: str, session_row: SessionRow | None, user_row: UserRow | None
+    ) -> SessionState:
+        """The state of a session read for ``session_id``; AUTH_INVALID_SESSION_ID unless it is
+        that session's row, live, with its user."""
         # A store whose ids compare case- or accent-insensitively, or ignore trailing spaces (a
         # MySQL default collation, SQLite's NOCASE), finds the session of another spelling: only
         # the exact id is that session's credential.
         if session_row is None or session_row.get("id") != session_id:
             self._debug("session %s not found", mask(session_id))
             raise LuciaError("AUTH_INVALID_SESSION_ID")
+        state = session_state(session_row)
         if state is None:
             self._debug("session %s expired (dead)", mask(session_id))
             raise LuciaError("AUTH_INVALID_SESSION_ID")
         if user_row is None:
             self._debug("session %s belongs to a missing user", mask(session_id))
             raise LuciaError("AUTH_INVALID_SESSION_ID")
-        return session_row, user_row, state
+        return state
 
     async def validate_session(self, session_id: str) -> Session:
         """The session if it is live. An active session is returned as is, after one adapter call
@@ -133,11 +135,21 @@ class SessionMethods:
         ``fresh=True``. A dead, missing or malformed id raises AUTH_INVALID_SESSION_ID.
         """
         session_row, user_row, state = await self._live_session_and_user(session_id)
-        user = self.transform_database_user(user_row)
+        config = self.config
+        user = User._of(user_row["id"], read_only(config.get_user_attributes(user_row)))
         if state == "active":
             if self._debug.enabled:  # mask() is not free: skip it when nothing is logged
                 self._debug("session %s validated (active)", mask(session_id))
-            return self.transform_database_session(session_row, user=user, fresh=False, state="active")
+            attributes = read_only(config.get_session_attributes(session_row))
+            return Session._of(
+                session_id,
+                user,
+                session_row["active_expires"],
+                session_row["idle_expires"],
+                "active",
+                False,
+                attributes,
+            )
         active_expires, idle_expires = await self._renew(session_row)
         renewed = {**session_row, "active_expires": active_expires, "idle_expires": idle_expires}
         self._debug("session %s was idle: renewed", mask(session_id))
@@ -179,19 +191,17 @@ class SessionMethods:
     def _live_sessions(self, rows: list[SessionRow], user: User) -> list[Session]:
         # The per-session work of transform_database_session, with its lookups done once: a user
         # with many sessions pays this for each of them.
-        now, attributes_of, sessions = now_ms(), self.config.get_session_attributes, []
+        now, attributes_of, make = now_ms(), self.config.get_session_attributes, Session._of
+        sessions: list[Session] = []
         for row in rows:
             state = session_state(row, now)
             if state is not None:
+                attributes = attributes_of(row)
+                if attributes is not EMPTY:
+                    attributes = frozen_mapping(attributes)
                 sessions.append(
-                    Session(
-                        session_id=row["id"],
-                        user=user,
-                        active_period_expires_at=ms_to_datetime(row["active_expires"]),
-                        idle_period_expires_at=ms_to_datetime(row["idle_expires"]),
-                        state=state,
-                        fresh=False,
-                        attributes=attributes_of(row),
+                    make(
+                        row["id"], user, row["active_expires"], row["idle_expires"], state, False, attributes
                     )
                 )
         return sessions

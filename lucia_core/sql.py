@@ -90,42 +90,66 @@ def _update(dialect: Dialect, table: str, columns: tuple[str, ...]) -> str:
     return f"UPDATE {table} SET {assignments} WHERE {where}"  # noqa: S608 - names quoted
 
 
-def split_row(names: Sequence[str], values: Sequence[Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-    """A joined row ``a.*, NULL AS "lucia:split", b.*`` as the two tables' rows."""
-    split = list(names).index(SPLIT)
-    first = dict(zip(names[:split], values[:split], strict=True))
-    return first, dict(zip(names[split + 1 :], values[split + 1 :], strict=True))
+class JoinedColumns:
+    """The column names of one joined read, ``a.*, NULL AS "lucia:split", b.*``, split into the two
+    tables' names once per column list (a read gives the same list every time, until a column is
+    added), so that splitting a row is two ``dict(zip(...))`` calls. ``skip``: how many columns
+    each row has before the joined ones (not named in ``names``)."""
 
+    __slots__ = ("_first", "_names", "_second", "_second_id", "_skip")
 
-def split_user_and_sessions(
-    names: Sequence[str], rows: Sequence[Sequence[Any]]
-) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
-    """The rows of ``u.*, NULL AS "lucia:split", s.* FROM user u LEFT JOIN session s ... WHERE
-    u.id = ?`` as the user row (None for no rows) and its session rows. A user without sessions
-    comes back as one row whose session half is NULL, which gives no session row."""
-    if not rows:
-        return None, []
-    split = list(names).index(SPLIT)
-    user_names, session_names = names[:split], names[split + 1 :]
-    session_id = split + 1 + list(session_names).index("id")  # never NULL in a stored session
-    user = dict(zip(user_names, rows[0][:split], strict=True))
-    sessions = [
-        dict(zip(session_names, row[split + 1 :], strict=True)) for row in rows if row[session_id] is not None
-    ]
-    return user, sessions
+    def __init__(self, skip: int = 0) -> None:
+        self._skip = skip
+        self._names: Sequence[str] = ()
+        self._first: tuple[str, ...] = ()
+        self._second: tuple[str, ...] = ()
+        self._second_id = 0
+
+    def _learn(self, names: Sequence[str]) -> None:
+        split = list(names).index(SPLIT)
+        self._first, self._second = tuple(names[:split]), tuple(names[split + 1 :])
+        # Where the second table's id sits in a row: never NULL in a stored row, so a NULL there
+        # is a LEFT JOIN that found nothing.
+        self._second_id = self._skip + split + 1 + self._second.index("id")
+        self._names = names
+
+    def row(self, names: Sequence[str], values: Sequence[Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+        """One joined row as the two tables' rows."""
+        if names is not self._names and names != self._names:
+            self._learn(names)
+        start = self._skip + len(self._first) + 1
+        first = dict(zip(self._first, values[self._skip : start - 1], strict=True))
+        return first, dict(zip(self._second, values[start:], strict=True))
+
+    def one_and_many(
+        self, names: Sequence[str], rows: Sequence[Sequence[Any]]
+    ) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+        """The rows of ``u.*, NULL AS "lucia:split", s.* FROM user u LEFT JOIN session s ... WHERE
+        u.id = ?`` as the user row (None for no rows) and its session rows. A user without
+        sessions comes back as one row whose session half is NULL, which gives no session row."""
+        if not rows:
+            return None, []
+        if names is not self._names and names != self._names:
+            self._learn(names)
+        skip, second, present = self._skip, self._second, self._second_id
+        start = skip + len(self._first) + 1
+        sessions = [dict(zip(second, row[start:], strict=True)) for row in rows if row[present] is not None]
+        return dict(zip(self._first, rows[0][skip : start - 1], strict=True)), sessions
 
 
 class Statements:
     """An adapter's SQL texts: ``statements("SELECT * FROM {user} WHERE id = $1")`` gives the text
     with the quoted table names filled in, formatted once and then served from a dict, so each
-    method keeps its SQL next to it and drivers see one fixed text per operation."""
+    method keeps its SQL next to it and drivers see one fixed text per operation. ``prefix`` starts
+    every text (a column every read of the adapter's begins with, say)."""
 
-    def __init__(self, tables: Mapping[str, str]) -> None:
+    def __init__(self, tables: Mapping[str, str], prefix: str = "") -> None:
         self._tables = dict(tables)
+        self._prefix = prefix
         self._texts: dict[str, str] = {}
 
     def __call__(self, template: str) -> str:
         text = self._texts.get(template)
         if text is None:
-            text = self._texts[template] = template.format_map(self._tables)
+            text = self._texts[template] = self._prefix + template.format_map(self._tables)
         return text

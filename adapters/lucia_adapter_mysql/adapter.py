@@ -15,7 +15,7 @@ except ImportError:  # pragma: no cover - exercised in a test with aiomysql hidd
 from lucia_core.adapter import Adapter, SessionAndUserReader, UserAndSessionsReader
 from lucia_core.database import KeyRow, SessionRow, UserRow
 from lucia_core.errors import LuciaError
-from lucia_core.sql import Statements, split_row, split_user_and_sessions, table_names
+from lucia_core.sql import JoinedColumns, Statements, table_names
 
 from .connection import execute, fetch, fetch_one, pooled
 from .schema import MYSQL
@@ -59,6 +59,8 @@ class MySQLAdapter(MySQLTokens, Adapter, SessionAndUserReader, UserAndSessionsRe
         self._user, self._key, self._session = names["user"], names["key"], names["session"]
         self._token = names["token"]
         self._sql = Statements(names)
+        self._session_user_split = JoinedColumns()
+        self._user_sessions_split = JoinedColumns()
         self._session_and_user = self._sql(
             "SELECT s.*, NULL AS `lucia:split`, u.* FROM {session} AS s"
             " JOIN {user} AS u ON u.`id` = s.`user_id` WHERE s.`id` = %s"
@@ -182,7 +184,7 @@ class MySQLAdapter(MySQLTokens, Adapter, SessionAndUserReader, UserAndSessionsRe
 
     async def get_session_and_user(self, session_id: str) -> tuple[SessionRow, UserRow] | tuple[None, None]:
         names, row = await fetch_one(self._pool, self._session_and_user, (session_id,))
-        return (None, None) if row is None else split_row(names, row)
+        return (None, None) if row is None else self._session_user_split.row(names, row)
 
     # UserAndSessionsReader
 
@@ -193,7 +195,7 @@ class MySQLAdapter(MySQLTokens, Adapter, SessionAndUserReader, UserAndSessionsRe
         )
         async with pooled(self._pool) as connection:
             names, rows = await fetch(connection, sql, (user_id,))
-        return split_user_and_sessions(names, rows)
+        return self._user_sessions_split.one_and_many(names, rows)
 
 
 def mysql_adapter(pool: aiomysql.Pool, *, tables: Mapping[str, str] | None = None) -> MySQLAdapter:

@@ -39,9 +39,8 @@ def connection_options(url: str) -> dict[str, Any]:
 
 
 async def _prepare(connection: Any) -> None:
-    """Once per server session: check the connection returns text as str, switch strict mode on."""
-    if _PREPARED.get(connection) == connection.thread_id():
-        return
+    """Once per server session: check the connection returns text as str, switch strict mode on.
+    (Callers skip the call when :func:`_prepared`: it is on every query's path.)"""
     if not getattr(connection, "use_unicode", True) or not connection.charset.startswith("utf8mb4"):
         raise ValueError(
             "lucia_adapter_mysql needs a pool whose connections use utf8mb4 and return text as str:"
@@ -50,6 +49,10 @@ async def _prepare(connection: Any) -> None:
     async with connection.cursor(aiomysql.Cursor) as cursor:
         await cursor.execute(_STRICT_MODE)
     _PREPARED[connection] = connection.thread_id()
+
+
+def _prepared(connection: Any) -> bool:
+    return bool(_PREPARED.get(connection) == connection.thread_id())
 
 
 async def _rollback(connection: Any) -> None:
@@ -70,7 +73,8 @@ async def pooled(pool: aiomysql.Pool, *, transaction: bool = False) -> AsyncIter
     error it is rolled back, and a connection that cannot roll back is closed.
     """
     async with pool.acquire() as connection:
-        await _prepare(connection)
+        if not _prepared(connection):
+            await _prepare(connection)
         if transaction:
             await connection.begin()
         try:
@@ -103,7 +107,8 @@ async def fetch_one(
     """
     connection = await pool.acquire()
     try:
-        await _prepare(connection)
+        if not _prepared(connection):
+            await _prepare(connection)
         cursor = await connection.cursor(aiomysql.Cursor)
         await cursor.execute(sql, parameters)
         row = await cursor.fetchone()  # a plain tuple: the cursor class is fixed

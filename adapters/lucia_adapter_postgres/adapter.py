@@ -15,7 +15,7 @@ except ImportError:  # pragma: no cover - exercised in a test with asyncpg hidde
 from lucia_core.adapter import Adapter, SessionAndUserReader, UserAndSessionsReader
 from lucia_core.database import KeyRow, SessionRow, UserRow
 from lucia_core.errors import LuciaError
-from lucia_core.sql import Statements, split_row, split_user_and_sessions, table_names
+from lucia_core.sql import JoinedColumns, Statements, table_names
 
 from .pooler import checked_pool
 from .schema import POSTGRES
@@ -61,6 +61,8 @@ class PostgresAdapter(PostgresTokens, Adapter, SessionAndUserReader, UserAndSess
         self._user, self._key, self._session = names["user"], names["key"], names["session"]
         self._token = names["token"]
         self._sql = Statements(names)
+        self._session_user_split = JoinedColumns()
+        self._user_sessions_split = JoinedColumns()
         # PostgreSQL names the table of a violated constraint without its schema or quotes.
         self._owners = {names[role].rsplit(".", 1)[-1].strip('"') for role in ("key", "session", "token")}
 
@@ -172,7 +174,7 @@ class PostgresAdapter(PostgresTokens, Adapter, SessionAndUserReader, UserAndSess
         record = await self._pool.fetchrow(sql, session_id)
         if record is None:
             return None, None
-        return split_row(list(record.keys()), list(record.values()))
+        return self._session_user_split.row(tuple(record.keys()), tuple(record.values()))
 
     # UserAndSessionsReader
 
@@ -182,8 +184,8 @@ class PostgresAdapter(PostgresTokens, Adapter, SessionAndUserReader, UserAndSess
             " FROM {user} AS u LEFT JOIN {session} AS s ON s.user_id = u.id WHERE u.id = $1"
         )
         records = await self._pool.fetch(sql, user_id)
-        names = list(records[0].keys()) if records else []
-        return split_user_and_sessions(names, [tuple(record.values()) for record in records])
+        names = tuple(records[0].keys()) if records else ()
+        return self._user_sessions_split.one_and_many(names, records)
 
 
 def postgres_adapter(pool: asyncpg.Pool, *, tables: Mapping[str, str] | None = None) -> PostgresAdapter:

@@ -17,7 +17,7 @@ except ImportError:  # pragma: no cover - exercised in a test with aiosqlite hid
 from lucia_core.adapter import Adapter, SessionAndUserReader, UserAndSessionsReader
 from lucia_core.database import KeyRow, SessionRow, UserRow
 from lucia_core.errors import LuciaError
-from lucia_core.sql import Statements, split_row, split_user_and_sessions, table_names
+from lucia_core.sql import JoinedColumns, Statements, table_names
 
 from .columns import VERSIONED, ColumnNames, described
 from .constraints import _violation, is_unique_violation
@@ -54,8 +54,12 @@ class SQLiteAdapter(SQLiteTokens, Adapter, SessionAndUserReader, UserAndSessions
         self._token = names["token"]
         self._key_name = self._key.strip('"')
         self._sql = Statements(names)
+        self._versioned_sql = Statements(names, prefix=VERSIONED)
         self._names = ColumnNames()
         self._foreign_keys_on = False
+        # Reads start with the schema version (see .columns): the joined columns come after it.
+        self._session_user_split = JoinedColumns(skip=1)
+        self._user_sessions_split = JoinedColumns(skip=1)
 
     def __repr__(self) -> str:
         return f"SQLiteAdapter(user={self._user}, key={self._key}, session={self._session})"
@@ -73,13 +77,14 @@ class SQLiteAdapter(SQLiteTokens, Adapter, SessionAndUserReader, UserAndSessions
     async def _named(self, template: str, value: str) -> tuple[tuple[str, ...], list[tuple[Any, ...]]]:
         """Column names and rows of the read ``VERSIONED + template`` (names cached, see .columns)."""
         async with self._turns.reading():
-            await self._enable_foreign_keys()
-            return await self._names.read(self._connection, self._sql(VERSIONED + template), (value,))
+            if not self._foreign_keys_on:
+                await self._enable_foreign_keys()
+            return await self._names.read(self._connection, self._versioned_sql(template), (value,))
 
     async def _rows(self, template: str, value: str) -> list[dict[str, Any]]:
         """Every row the read ``VERSIONED + template`` finds, with every column."""
         names, rows = await self._named(template, value)
-        return [dict(zip(names, row, strict=True)) for row in rows]
+        return [dict(zip(names, row[1:], strict=True)) for row in rows]
 
     async def _keys(self, sql: str, value: str) -> list[KeyRow]:
         rows = await self._select(sql, (value,))
@@ -214,7 +219,7 @@ class SQLiteAdapter(SQLiteTokens, Adapter, SessionAndUserReader, UserAndSessions
             " WHERE s.id = ?",
             session_id,
         )
-        return split_row(names, rows[0]) if rows else (None, None)
+        return self._session_user_split.row(names, rows[0]) if rows else (None, None)
 
     # UserAndSessionsReader
 
@@ -224,7 +229,7 @@ class SQLiteAdapter(SQLiteTokens, Adapter, SessionAndUserReader, UserAndSessions
             " ON s.user_id = u.id WHERE u.id = ?",
             user_id,
         )
-        return split_user_and_sessions(names, rows)
+        return self._user_sessions_split.one_and_many(names, rows)
 
 
 def sqlite_adapter(

@@ -41,16 +41,19 @@ class ColumnNames:
     async def read(
         self, connection: aiosqlite.Connection, sql: str, parameters: Sequence[Any]
     ) -> tuple[tuple[str, ...], list[tuple[Any, ...]]]:
-        """Column names and rows of ``sql`` (which starts with :data:`VERSIONED`), both without
-        the version column. The caller holds the connection's read turn."""
+        """Column names (without the version column) and rows (plain tuples, still starting with
+        it: callers skip it, so that no row is copied) of ``sql``, which starts with
+        :data:`VERSIONED`. The caller holds the connection's read turn."""
         known = self._known.get(sql)
-        if known is not None and connection.row_factory in (None, sqlite3.Row):
-            fetched = cast("list[sqlite3.Row]", await connection.execute_fetchall(sql, parameters))
-            if not fetched:
+        factory = connection.row_factory
+        if known is not None and factory in (None, sqlite3.Row):
+            fetched = await connection.execute_fetchall(sql, parameters)
+            rows = [tuple(row) for row in fetched] if factory else cast("list[tuple[Any, ...]]", fetched)
+            if not rows:
                 return (), []
-            if known[0] == fetched[0][0]:  # read again (below) only after a schema change
-                return known[1], [tuple(row)[1:] for row in fetched]
+            if known[0] == rows[0][0]:  # read again (below) only after a schema change
+                return known[1], rows
         names, rows = await described(connection, sql, parameters)
         if rows:
             self._known[sql] = (rows[0][0], names[1:])
-        return names[1:], [row[1:] for row in rows]
+        return names[1:], rows

@@ -26,21 +26,25 @@ class Turns:
         self._writers = 0  # waiting or writing
         self._writing = False
         self._changed = asyncio.Condition()
+        self._read_turn = _ReadTurn(self)
 
-    @asynccontextmanager
-    async def reading(self) -> AsyncIterator[None]:
-        """Hold a read turn: wait while any write holds or waits for the connection."""
+    def reading(self) -> _ReadTurn:
+        """A read turn, for ``async with``: it waits while any write holds or waits for the
+        connection. (One object per connection, not an async generator per read: reads are the
+        hot path.)"""
+        return self._read_turn
+
+    async def _enter_read(self) -> None:
         if self._writers:
             async with self._changed:
                 await self._changed.wait_for(lambda: not self._writers)
         self._readers += 1
-        try:
-            yield
-        finally:
-            self._readers -= 1
-            if not self._readers and self._writers:
-                async with self._changed:
-                    self._changed.notify_all()
+
+    async def _leave_read(self) -> None:
+        self._readers -= 1
+        if not self._readers and self._writers:
+            async with self._changed:
+                self._changed.notify_all()
 
     @asynccontextmanager
     async def writing(self) -> AsyncIterator[None]:
@@ -58,6 +62,21 @@ class Turns:
             self._writers -= 1
             async with self._changed:
                 self._changed.notify_all()
+
+
+class _ReadTurn:
+    """``async with turns.reading():`` holds a read turn; the state is the :class:`Turns`'."""
+
+    __slots__ = ("_turns",)
+
+    def __init__(self, turns: Turns) -> None:
+        self._turns = turns
+
+    async def __aenter__(self) -> None:
+        await self._turns._enter_read()
+
+    async def __aexit__(self, *_exc: object) -> None:
+        await self._turns._leave_read()
 
 
 _TURNS: weakref.WeakKeyDictionary[aiosqlite.Connection, Turns] = weakref.WeakKeyDictionary()
