@@ -5,6 +5,11 @@
 
 from __future__ import annotations
 
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
 import nox
 
 nox.options.default_venv_backend = "uv|virtualenv"
@@ -20,11 +25,37 @@ BENCH_DEPS = [
     "django>=5.1",
     "psycopg[binary]>=3.1",
 ]
-#: Every backend with a conformance run; each has a folder tests/conformance/<name> with its conftest
-#: (or the folder FOLDERS names). pgbouncer: PostgreSQL behind PgBouncer's transaction pooling;
-#: redis-sentinel: a Sentinel-managed client of a primary with a replica.
-BACKENDS = ["sqlite", "postgres", "mysql", "mongodb", "redis", "redis-cluster", "pgbouncer", "redis-sentinel"]
-FOLDERS = {"redis-sentinel": "redis_sentinel"}
+ROOT = Path(__file__).resolve().parent
+
+
+def _load_backends() -> ModuleType:
+    """``lucia_core/backends.py``, the one list of backends, imported by path: nox runs before
+    anything is installed (the module needs only the standard library)."""
+    spec = importlib.util.spec_from_file_location("_lucia_backends", ROOT / "lucia_core" / "backends.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while the class is made
+    spec.loader.exec_module(module)
+    return module
+
+
+_BACKENDS = _load_backends()
+#: Every conformance run: each backend, then its deployments (pgbouncer: PostgreSQL behind
+#: PgBouncer's transaction pooling; redis-cluster; redis-sentinel: a Sentinel-managed client of a
+#: primary with a replica).
+BACKENDS: list[str] = _BACKENDS.conformance_runs()
+
+
+def conformance_folder(run: str) -> str:
+    """``tests/conformance/<run>`` (or ``<run_with_underscores>``) where a run has a conftest of its
+    own (SQLite's, the README's example; PgBouncer's and Sentinel's, with tests of their own), else
+    the one for every backend, ``tests/conformance/backend`` (which reads LUCIA_CONFORMANCE_BACKEND)."""
+    for folder in (run, run.replace("-", "_")):
+        if (ROOT / "tests" / "conformance" / folder / "conftest.py").is_file():
+            return f"tests/conformance/{folder}"
+    return "tests/conformance/backend"
+
 
 nox.options.sessions = [
     "lint",
@@ -50,7 +81,7 @@ def lint(session: nox.Session) -> None:
 @nox.session
 def types(session: nox.Session) -> None:
     """mypy --strict over the library, adapters, conformance suite, demo, tests and benchmarks."""
-    deps = ["mypy>=1.10", "nox", *TEST_DEPS, *BENCH_DEPS]
+    deps = ["mypy>=1.10", "nox", "hatchling>=1.24", *TEST_DEPS, *BENCH_DEPS]  # hatchling: hatch_build.py
     session.install("-e", ".[all,frameworks]", "-e", "./demo[e2e]", *deps)
     session.run("mypy")
 
@@ -59,7 +90,8 @@ def types(session: nox.Session) -> None:
 def tests(session: nox.Session) -> None:
     """Unit tests of the core (on a real SQLite database), adapters on real servers, middleware."""
     # conformance: testcontainers, for the harness's container tests (tests/test_backends_harness.py)
-    session.install("-e", ".[all,frameworks,conformance]", "-e", "./demo", *TEST_DEPS)
+    # nox: tests/test_backend_list.py reads this file's sessions
+    session.install("-e", ".[all,frameworks,conformance]", "-e", "./demo", *TEST_DEPS, "nox")
     session.run(
         "pytest",
         "tests",
@@ -79,16 +111,13 @@ def _conformance_session(backend: str) -> None:
         """The shared adapter conformance suite against one backend, run as a user would run it
         (plus the adapter's own tests kept in the same folder)."""
         session.install("-e", ".[all,frameworks]", *TEST_DEPS)
-        session.chdir(f"tests/conformance/{FOLDERS.get(backend, backend)}")
-        session.run("pytest", "--pyargs", "lucia_conformance", "--rootdir=.", ".", *session.posargs)
+        session.chdir(f"{ROOT}/{conformance_folder(backend)}")
+        env = {"LUCIA_CONFORMANCE_BACKEND": backend}
+        session.run("pytest", "--pyargs", "lucia_conformance", "--rootdir=.", ".", *session.posargs, env=env)
 
 
 for _backend in BACKENDS:
     _conformance_session(_backend)
-
-
-#: The backends whose servers run in containers (scripts/containers.sh builds their images).
-CONTAINER_BACKENDS = ["postgres", "mysql", "mongodb", "redis", "redis-cluster"]
 
 
 @nox.session(name="conformance-containers")
@@ -99,19 +128,21 @@ def conformance_containers(session: nox.Session) -> None:
     engine: ``scripts/containers.sh run ./dev -s conformance-containers`` brings a private one with
     images built here."""
     session.install("-e", ".[all,frameworks,conformance]", *TEST_DEPS)
-    urls = [
-        "LUCIA_POSTGRES_URL",
-        "LUCIA_MYSQL_URL",
-        "LUCIA_MONGODB_URL",
-        "LUCIA_REDIS_URL",
-        "LUCIA_REDIS_CLUSTER_URL",
-    ]
-    env = dict.fromkeys(urls, "")
+    # The runs with a container (scripts/containers.sh builds their images): every server backend
+    # and the Redis cluster.
+    listed = session.run(
+        "python", "-c", "from lucia_conformance.servers import CONTAINERS; print(*CONTAINERS)", silent=True
+    )
+    runs = str(listed).split()
+    env = {_BACKENDS.url_var(run): "" for run in runs}
     env.update(LUCIA_BACKENDS_FROM="docker", LUCIA_REQUIRE_BACKENDS="all")
     session.run("pytest", "tests/containers", *session.posargs, env=env)
-    for backend in CONTAINER_BACKENDS:
-        session.chdir(f"{session.invoked_from}/tests/conformance/{backend}")
-        session.run("pytest", "--pyargs", "lucia_conformance", "--rootdir=.", ".", *session.posargs, env=env)
+    for backend in runs:
+        session.chdir(f"{ROOT}/{conformance_folder(backend)}")
+        run_env = {**env, "LUCIA_CONFORMANCE_BACKEND": backend}
+        session.run(
+            "pytest", "--pyargs", "lucia_conformance", "--rootdir=.", ".", *session.posargs, env=run_env
+        )
 
 
 @nox.session
@@ -137,7 +168,8 @@ def wheel(session: nox.Session) -> None:
 def demo(session: nox.Session) -> None:
     """The demo web app (demo/lucia_demo) on http://127.0.0.1:8000 over ./lucia-demo.sqlite3, or
     LUCIA_DEMO_DATABASE_URL / LUCIA_DEMO_SESSION_URL; arguments go to it: ./dev demo --port 9000."""
-    session.install("-e", ".[sqlite,postgres,mysql,mongodb,redis]", "-e", "./demo")
+    backends = ",".join(_BACKENDS.BACKENDS)
+    session.install("-e", f".[{backends}]", "-e", "./demo")
     session.run("python", "-m", "lucia_demo", *session.posargs)
 
 

@@ -5,13 +5,13 @@
     python -m benchmarks [--quick | --full] [--scenario NAME ...] [--backend NAME ...] [--out DIR]
 
 Scenarios: validate, operations, scale, login, peers, profile, throttle (default: all).
-Backends: sqlite, postgres, mysql (MariaDB), mongodb (FerretDB in .ci/run), redis (Redis
-sessions, PostgreSQL users); default: all. Server URLs come from LUCIA_POSTGRES_URL,
-LUCIA_MYSQL_URL, LUCIA_MONGODB_URL and LUCIA_REDIS_URL (``eval "$(bash scripts/backends.sh
-env)"``). ``--quick`` (the default) runs everything in a few minutes; ``--full`` produces the
-committed results (``docs/benchmarks.md``, rendered from ``docs/benchmarks/results.json``, with
-its plots); every run prints that page to stdout. Exits 1 when a scenario failed, 0 otherwise
-(missed targets are reported, not failures).
+Backends: those of ``lucia_core.backends``: sqlite, postgres, mysql (MariaDB), mongodb (FerretDB
+in .ci/run), redis (Redis sessions, PostgreSQL users); default: all. Server URLs come from
+``LUCIA_<NAME>_URL`` (LUCIA_POSTGRES_URL, LUCIA_MYSQL_URL, LUCIA_MONGODB_URL, LUCIA_REDIS_URL:
+``eval "$(bash scripts/backends.sh env)"``). ``--quick`` (the default) runs everything in a few
+minutes; ``--full`` produces the committed results (``docs/benchmarks.md``, rendered from
+``docs/benchmarks/results.json``, with its plots); every run prints that page to stdout. Exits 1
+when a scenario failed, 0 otherwise (missed targets are reported, not failures).
 """
 
 from __future__ import annotations
@@ -27,6 +27,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from lucia_core.backends import BACKENDS as BUILTIN
+
 from . import (
     docs,
     machine,
@@ -40,40 +42,20 @@ from . import (
     scenario_throttle,
     scenario_validate,
 )
-from .backend import Backend
-from .backend_mongodb import MongoDBBackend
-from .backend_mysql import MySQLBackend
-from .backend_postgres import PostgresBackend
-from .backend_redis import RedisBackend
-from .backend_sqlite import SQLiteBackend
+from .backend import Backend, url_variables
 from .settings import PROFILES, Settings
 
 SCENARIOS = ("validate", "operations", "scale", "login", "peers", "profile", "throttle")
-BACKENDS = ("sqlite", "postgres", "mysql", "mongodb", "redis")
+BACKENDS = tuple(BUILTIN)
 #: The environment variables each backend needs.
-URLS = {
-    "sqlite": (),
-    "postgres": ("LUCIA_POSTGRES_URL",),
-    "mysql": ("LUCIA_MYSQL_URL",),
-    "mongodb": ("LUCIA_MONGODB_URL",),
-    "redis": ("LUCIA_REDIS_URL", "LUCIA_POSTGRES_URL"),
-}
+URLS = {name: url_variables(name) for name in BACKENDS}
 
 
 def make_backend(name: str) -> Backend:
     """The backend called ``name``, its URLs read from the environment."""
-    env = os.environ
-    if name == "sqlite":
-        return SQLiteBackend()
-    if name == "postgres":
-        return PostgresBackend(env["LUCIA_POSTGRES_URL"])
-    if name == "mysql":
-        return MySQLBackend(env["LUCIA_MYSQL_URL"])
-    if name == "mongodb":
-        return MongoDBBackend(env["LUCIA_MONGODB_URL"])
-    if name == "redis":
-        return RedisBackend(env["LUCIA_REDIS_URL"], env["LUCIA_POSTGRES_URL"])
-    raise ValueError(f"unknown backend {name!r}")
+    if name not in BUILTIN:
+        raise ValueError(f"unknown backend {name!r}")
+    return Backend(name)
 
 
 def _log(message: str) -> None:
@@ -150,7 +132,7 @@ class Run:
                     )
             if "login" in self.scenarios:
                 await self._login(backend)
-            if "peers" in self.scenarios and isinstance(backend, PostgresBackend):
+            if "peers" in self.scenarios and backend.name == "postgres":
                 self.results["peers"] = await self._step(
                     "peers", name, scenario_peers.run(backend, self.settings)
                 )

@@ -13,6 +13,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from lucia_core.backends import BACKENDS
+
 from . import scenario_throttle
 from .report import (
     DJANGO_SPEEDUP,
@@ -22,9 +24,9 @@ from .report import (
     SQLITE_RATIO_LIMIT,
 )
 
+#: A backend's name in the page where it is not its ``lucia_core.backends`` label: the servers
+#: measured (MariaDB, FerretDB) or the deployment (Redis sessions with PostgreSQL users).
 LABELS = {
-    "sqlite": "SQLite",
-    "postgres": "PostgreSQL",
     "mysql": "MariaDB",
     "mongodb": "MongoDB (FerretDB)",
     "redis": "Redis + PostgreSQL users",
@@ -87,7 +89,7 @@ def _table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
 
 
 def _label(name: str) -> str:
-    return LABELS.get(name, name)
+    return LABELS.get(name) or (BACKENDS[name].label if name in BACKENDS else name)
 
 
 def _trips(record: Mapping[str, Any]) -> str:

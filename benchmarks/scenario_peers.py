@@ -21,8 +21,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from .backend import load
-from .backend_postgres import PostgresBackend, PostgresStore
+from .backend import Backend, FloorStore, load
 from .data import session_id
 from .measure import Stat, run_round
 from .scenario_validate import cycle
@@ -48,7 +47,7 @@ def _result(calls: int, seconds: float, p50_ms: float, p99_ms: float) -> dict[st
     return {"throughput": calls / seconds, "p50_ms": p50_ms, "p99_ms": p99_ms}
 
 
-async def run(backend: PostgresBackend, settings: Settings) -> dict[str, Any]:
+async def run(backend: Backend, settings: Settings) -> dict[str, Any]:
     """Prepare the three, measure them in rotating rounds, clean up."""
     # Imported here: the peers need fastapi-users and Node.js, which the other scenarios do not.
     from .peers import django_peer, fastapi_users_peer
@@ -56,7 +55,9 @@ async def run(backend: PostgresBackend, settings: Settings) -> dict[str, Any]:
 
     count = settings.peer_sessions
     store = await backend.store("peers")
-    assert isinstance(store, PostgresStore)
+    assert backend.name == "postgres"
+    assert isinstance(store, FloorStore)
+    schema = store.floor.schema
     peer = django = None
     try:
         await load(store, "peers", sessions_count=count, users_count=count)
@@ -65,7 +66,7 @@ async def run(backend: PostgresBackend, settings: Settings) -> dict[str, Any]:
         peer = await fastapi_users_peer.prepare(backend.url, count)
         if not await peer.validate(peer.tokens[0]):
             raise AssertionError("fastapi-users: a token did not validate")
-        django = await django_peer.prepare(backend.url, count, schema=f"{store.schema}_django")
+        django = await django_peer.prepare(backend.url, count, schema=f"{schema}_django")
         django_queries = await django.count_queries(COUNTED_REQUESTS)
         lucia_core = cycle(ids, store.auth.validate_session)
         fastapi_users = cycle(peer.tokens, _checked("fastapi-users", peer.validate))
@@ -82,7 +83,7 @@ async def run(backend: PostgresBackend, settings: Settings) -> dict[str, Any]:
 
         async def node_round() -> dict[str, float]:
             output = await run_lucia_node(
-                backend.url, store.schema, ids, CONCURRENCY, milliseconds, warmup_ms=warmup_ms
+                backend.url, schema, ids, CONCURRENCY, milliseconds, warmup_ms=warmup_ms
             )
             node_meta.update({key: output[key] for key in ("node", "lucia", "adapter", "pg", "pool_max")})
             return _result(output["validations"], output["seconds"], output["p50_ms"], output["p99_ms"])

@@ -17,7 +17,6 @@ from typing import Any
 from lucia_core.throttling import Throttle, ThrottleStore, TooManyAttempts, memory_store, redis_store
 
 from .backend import Backend, load, run_label, session_ids
-from .backend_redis import RedisBackend
 from .measure import Operation, Variant, compare
 from .scenario_validate import SESSIONS, USERS, count_round_trips, cycle
 from .settings import Settings
@@ -29,7 +28,7 @@ TIMED_OUT = "username:locked-out"
 
 def throttle_store(backend: Backend) -> ThrottleStore | None:
     """The store the throttle would use beside this backend, or None to skip it."""
-    if isinstance(backend, RedisBackend):
+    if backend.name == "redis":
         assert backend.client is not None
         return redis_store(backend.client, prefix=f"{run_label()}_throttle")
     if backend.name == "sqlite":

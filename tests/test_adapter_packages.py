@@ -5,9 +5,10 @@ objects and unknown options are refused at construction with a message that name
 from __future__ import annotations
 
 import ast
+import importlib.metadata
 import inspect
+import re
 import sqlite3
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,11 @@ from lucia_core.adapter import SessionAdapter, SessionAndUserReader, TokenAdapte
 from lucia_core.backends import BACKENDS
 
 ROOT = Path(__file__).resolve().parent.parent
-DRIVERS = {"aiosqlite", "sqlite3", "asyncpg", "aiomysql", "pymysql", "pymongo", "bson", "motor", "redis"}
+#: Every backend's driver (its extra's requirement), and the modules those drivers bring.
+DRIVERS = {
+    *(re.match(r"[A-Za-z0-9_]+", backend.requirement)[0] for backend in BACKENDS.values()),  # type: ignore[index]
+    *("sqlite3", "pymysql", "bson", "motor"),
+}
 #: Where the project uses backends without being one: none of these may import a driver.
 CONSUMERS = [
     "lucia_core/cli.py",
@@ -34,10 +39,22 @@ CONSUMERS = [
     "tests/security/stores.py",
     "tests/reliability/deployments.py",
     "demo/lucia_demo/storage.py",
+    "hatch_build.py",
+    "noxfile.py",
+    "tests/conformance/fixtures.py",
     *(str(path.relative_to(ROOT)) for path in sorted((ROOT / "benchmarks").glob("backend*.py"))),
     *(str(path.relative_to(ROOT)) for path in sorted((ROOT / "tests" / "conformance").glob("*/conftest.py"))),
 ]
 ADAPTERS = [SQLiteAdapter, PostgresAdapter, MySQLAdapter, MongoDBAdapter, RedisSessionAdapter]
+#: Every listed backend's adapter classes (those its ``adapter`` module defines).
+LISTED_ADAPTERS = [
+    value
+    for backend in BACKENDS.values()
+    for value in vars(backend.module("adapter")).values()
+    if isinstance(value, type)
+    and value.__module__ == f"{backend.package}.adapter"
+    and value.__name__.endswith("Adapter")
+]
 
 
 def imported_modules(path: Path) -> set[str]:
@@ -59,12 +76,16 @@ def test_nothing_outside_the_adapter_packages_imports_a_driver(path: str) -> Non
 @pytest.mark.parametrize("name", sorted(BACKENDS))
 def test_each_backend_is_one_package_with_adapter_schema_and_testing_modules(name: str) -> None:
     folder = ROOT / "adapters" / BACKENDS[name].package
-    assert {"__init__.py", "adapter.py", "schema.py", "testing.py", "py.typed"} <= {
+    assert {"__init__.py", "adapter.py", "schema.py", "testing.py", "floor.py", "py.typed"} <= {
         p.name for p in folder.iterdir()
     }
     for module in folder.glob("*.py"):
         lines = len(module.read_text().splitlines())
         assert lines <= 260, f"{module.relative_to(ROOT)} has {lines} lines"
+
+
+def test_the_adapters_checked_here_are_every_listed_backends() -> None:
+    assert LISTED_ADAPTERS == ADAPTERS
 
 
 @pytest.mark.parametrize("adapter", ADAPTERS, ids=lambda adapter: adapter.__name__)
@@ -178,36 +199,28 @@ def test_a_tables_option_that_is_not_a_mapping_says_what_it_should_be() -> None:
 
 
 def _extras() -> dict[str, list[str]]:
-    if sys.version_info >= (3, 11):
-        import tomllib
-
-        with (ROOT / "pyproject.toml").open("rb") as file:
-            extras: dict[str, list[str]] = tomllib.load(file)["project"]["optional-dependencies"]
-        return extras
-    raise NotImplementedError("tomllib needs Python 3.11")  # pragma: no cover - skipped there
-
-
-def _resolved(extra: str, extras: dict[str, list[str]]) -> tuple[set[str], set[str]]:
-    """The extras ``extra`` names (recursively, through ``lucia-core[...]``) and its requirements."""
-    named, requirements = {extra}, set()
-    for requirement in extras[extra]:
-        if requirement.startswith("lucia-core["):
-            for inner in requirement[len("lucia-core[") : -1].split(","):
-                more, needs = _resolved(inner.strip(), extras)
-                named |= more
-                requirements |= needs
-        else:
-            requirements.add(requirement)
-    return named, requirements
+    """The installed distribution's extras and their requirements (``hatch_build.py`` derives
+    them from ``lucia_core.backends``): what ``pip install lucia-core[...]`` resolves."""
+    extras: dict[str, list[str]] = {}
+    for extra in importlib.metadata.metadata("lucia-core").get_all("Provides-Extra") or []:
+        extras[extra] = []
+    for line in importlib.metadata.requires("lucia-core") or []:
+        requirement, _, marker = line.partition(";")
+        found = re.search(r"extra\s*==\s*['\"]([^'\"]+)['\"]", marker)
+        if found:
+            extras[found[1]].append(requirement.strip())
+    return extras
 
 
-@pytest.mark.skipif(sys.version_info < (3, 11), reason="tomllib")
 def test_all_installs_every_backend_every_framework_and_oauth_but_not_the_test_tools() -> None:
+    # The metadata has every extra expanded: "all" lists the requirements of the extras it names.
     extras = _extras()
-    named, requirements = _resolved("all", extras)
-    frameworks, _ = _resolved("frameworks", extras)
-    assert {backend.extra for backend in BACKENDS.values()} <= named
-    assert frameworks - {"frameworks"} <= named
-    assert "oauth" in named
-    assert "conformance" not in named
-    assert not requirements & set(extras["conformance"]), "test tools in [all]"
+    every = set(extras["all"])
+    for backend in BACKENDS.values():
+        assert extras[backend.extra] == [backend.requirement], backend.name
+        assert backend.requirement in every, backend.name
+    for framework in ("starlette", "fastapi", "aiohttp", "django", "litestar"):
+        assert set(extras[framework]) <= set(extras["frameworks"]), framework
+    assert set(extras["frameworks"]) <= every
+    assert set(extras["oauth"]) <= every
+    assert not every & set(extras["conformance"]), "test tools in [all]"

@@ -21,9 +21,10 @@ import aiomysql
 import pytest
 
 from lucia_adapter_mysql import MySQLAdapter, connection_options, create_schema, mysql_adapter
+from lucia_adapter_mysql.floor import Floor
 from lucia_adapter_mysql.schema import statements as schema_statements
-from lucia_adapter_mysql.testing import Floor, drop_database, execute_statements
 from lucia_adapter_mysql.testing import create_database as create_empty_database
+from lucia_adapter_mysql.testing import drop_database, execute_statements
 from lucia_core import Argon2idHasher, Auth, KeyRow, LuciaError, lucia
 from lucia_core.database import DEFAULT_TABLES
 from tests.backends import backend_url

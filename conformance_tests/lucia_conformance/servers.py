@@ -38,22 +38,7 @@ from typing import Any
 
 import pytest
 
-#: Backend -> the environment variable with its server's URL.
-URL_VARIABLES = {
-    "postgres": "LUCIA_POSTGRES_URL",
-    "mysql": "LUCIA_MYSQL_URL",
-    "mongodb": "LUCIA_MONGODB_URL",
-    "redis": "LUCIA_REDIS_URL",
-    "redis-cluster": "LUCIA_REDIS_CLUSTER_URL",
-}
-#: Backend -> the environment variable naming the image to start.
-IMAGE_VARIABLES = {
-    "postgres": "LUCIA_POSTGRES_IMAGE",
-    "mysql": "LUCIA_MYSQL_IMAGE",
-    "mongodb": "LUCIA_MONGODB_IMAGE",
-    "redis": "LUCIA_REDIS_IMAGE",
-    "redis-cluster": "LUCIA_REDIS_CLUSTER_IMAGE",
-}
+from lucia_core.backends import url_var
 
 #: Published ports listen on this address only: nothing but this machine can reach a container.
 HOST = "127.0.0.1"
@@ -160,6 +145,11 @@ CONTAINERS = {
         same_ports=3,
     ),
 }
+
+#: Backend -> the environment variable with its server's URL (``LUCIA_<NAME>_URL``).
+URL_VARIABLES = {backend: url_var(backend) for backend in CONTAINERS}
+#: Backend -> the environment variable naming the image to start (``LUCIA_<NAME>_IMAGE``).
+IMAGE_VARIABLES = {backend: url_var(backend).removesuffix("_URL") + "_IMAGE" for backend in CONTAINERS}
 
 
 def image(backend: str) -> str:

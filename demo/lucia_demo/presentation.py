@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+from lucia_core.backends import BACKENDS
+
 #: What the session list says about a session created before the demo stored user agents.
 UNKNOWN_DEVICE = "Unknown browser"
 
@@ -71,13 +73,7 @@ def relative_time(moment: datetime, now: datetime | None = None) -> str:
 
 
 # The backend each adapter package stores in, by the package's name.
-_BACKENDS = {
-    "lucia_adapter_sqlite": "SQLite",
-    "lucia_adapter_postgres": "PostgreSQL",
-    "lucia_adapter_mysql": "MySQL",
-    "lucia_adapter_mongodb": "MongoDB",
-    "lucia_adapter_redis": "Redis",
-}
+_BACKENDS = {backend.package: backend.label for backend in BACKENDS.values()}
 
 
 def _kind(adapter: object) -> str:

@@ -4,7 +4,8 @@
 package's ``connect(url)``, creates Lucia's tables (or MongoDB indexes) and the demo's attribute
 columns with the package's ``create_schema`` and ``add_attributes``, and returns a
 :class:`Storage` holding the adapter. Every step is idempotent, so it runs on each start. The
-demo knows no backend's DDL or driver calls: only which package serves which URL.
+demo knows no backend's DDL or driver calls: which package serves which URL scheme is
+``Backend.schemes`` in ``lucia_core.backends``.
 
 The demo's attributes: users have a ``username`` (unique: a column with a unique index, or a
 unique MongoDB index), an ``email`` and ``email_verified`` (0 or 1); sessions have
@@ -40,17 +41,20 @@ ATTRIBUTES = (
     Attribute("session", "created_at", "integer"),
 )
 
-#: Database URL schemes, by the backend that serves them.
+#: Database URL schemes, by the backend that serves them (``Backend.schemes``).
 DATABASE_SCHEMES = {
-    "sqlite": "sqlite",
-    "postgresql": "postgres",
-    "postgres": "postgres",
-    "mysql": "mysql",
-    "mariadb": "mysql",
-    "mongodb": "mongodb",
-    "mongodb+srv": "mongodb",
+    scheme: backend.name
+    for backend in BACKENDS.values()
+    if backend.stores_users
+    for scheme in backend.schemes
 }
-SESSION_SCHEMES = {"redis": "redis", "rediss": "redis", "unix": "redis", "redis-cluster": "redis"}
+#: Session URL schemes (a session-only backend: the users stay in the database).
+SESSION_SCHEMES = {
+    scheme: backend.name
+    for backend in BACKENDS.values()
+    if not backend.stores_users
+    for scheme in backend.schemes
+}
 
 IsUniqueViolation = Callable[[BaseException], bool]
 
@@ -86,8 +90,8 @@ async def open_storage(database_url: str = DEFAULT_DATABASE_URL, session_url: st
         scheme = urlsplit(database_url).scheme if "://" in database_url else "sqlite"
         if scheme not in DATABASE_SCHEMES:
             raise ValueError(
-                f"unsupported database URL {describe_url(database_url)!r}: use sqlite:///file.db,"
-                " postgresql://..., mysql://... or mongodb://host/database"
+                f"unsupported database URL {describe_url(database_url)!r}: use a URL starting"
+                f" {_listed(DATABASE_SCHEMES)} (sqlite:///file.db, mongodb://host/database)"
             )
         backend = BACKENDS[DATABASE_SCHEMES[scheme]]
         package = backend.module()
@@ -104,7 +108,8 @@ async def open_storage(database_url: str = DEFAULT_DATABASE_URL, session_url: st
         if session_url:
             sessions = await _open_sessions(session_url, stack)
             adapter = join_adapters(adapter, sessions)
-            description = f"users in {description}, sessions in Redis ({describe_url(session_url)})"
+            where = BACKENDS[SESSION_SCHEMES[urlsplit(session_url).scheme]].label
+            description = f"users in {description}, sessions in {where} ({describe_url(session_url)})"
         return Storage(adapter, description, package.is_unique_violation, stack)
     except BaseException:
         await stack.aclose()
@@ -115,12 +120,20 @@ async def _open_sessions(url: str, stack: AsyncExitStack) -> SessionAdapter:
     scheme = urlsplit(url).scheme
     if scheme not in SESSION_SCHEMES:
         raise ValueError(
-            f"unsupported session URL {describe_url(url)!r}: use redis://host:6379/0 or redis-cluster://host:7000"
+            f"unsupported session URL {describe_url(url)!r}: use a URL starting {_listed(SESSION_SCHEMES)}"
+            " (redis://host:6379/0, redis-cluster://host:7000)"
         )
-    package = BACKENDS[SESSION_SCHEMES[scheme]].module()
+    backend = BACKENDS[SESSION_SCHEMES[scheme]]
+    package = backend.module()
     client = await stack.enter_async_context(package.connect(url))
-    adapter: SessionAdapter = package.redis_session_adapter(client)
+    adapter: SessionAdapter = getattr(package, f"{backend.name}_session_adapter")(client)
     return adapter
+
+
+def _listed(schemes: dict[str, str]) -> str:
+    """``a://, b:// or c://``."""
+    names = [f"{scheme}://" for scheme in schemes]
+    return ", ".join(names[:-1]) + f" or {names[-1]}" if len(names) > 1 else names[0]
 
 
 def describe_url(url: str) -> str:

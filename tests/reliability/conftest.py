@@ -19,21 +19,37 @@ from typing import Any
 import pytest
 
 from lucia_core import Adapter
+from lucia_core.backends import BACKENDS, Backend, backend_of
 from tests.backends import backend_url
-from tests.reliability.deployments import (
-    Deployment,
-    mongodb_deployment,
-    mysql_deployment,
-    postgres_deployment,
-    redis_deployment,
-    sqlite_deployment,
-)
+from tests.reliability.deployments import Deployment, open_deployment
 
-#: Backends storing users and keys (Redis: its users are in PostgreSQL; pgbouncer: PostgreSQL
-#: through PgBouncer in transaction pooling mode, the pools without asyncpg's statement cache).
-USER_BACKENDS = ["sqlite", "postgres", "pgbouncer", "mysql", "mongodb", "redis"]
+#: The backend whose users a session-only backend's sessions belong to.
+USERS_OF_SESSIONS = "postgres"
+
+
+def _stores_users(name: str) -> bool:
+    return backend_of(name).stores_users
+
+
+def _runs(backend: Backend) -> list[str]:
+    """The backend and those of its deployments a ``throwaway_store`` option makes (PgBouncer:
+    PostgreSQL through PgBouncer in transaction pooling mode, the pools without asyncpg's
+    statement cache; a Redis cluster); not Sentinel's, whose client is made otherwise."""
+    options = getattr(backend.module("testing"), "DEPLOYMENT_OPTIONS", {})
+    return [backend.name, *(name for name in backend.deployments if name in options)]
+
+
+#: Backends storing users and keys (Redis: its users are in PostgreSQL), and their deployments.
+USER_BACKENDS = [
+    run
+    for backend in BACKENDS.values()
+    for run in (_runs(backend) if backend.stores_users else [backend.name])
+]
 #: Backends storing sessions.
-SESSION_BACKENDS = [*USER_BACKENDS, "redis-cluster"]
+SESSION_BACKENDS = [
+    *USER_BACKENDS,
+    *(run for backend in BACKENDS.values() if not backend.stores_users for run in _runs(backend)[1:]),
+]
 
 #: A password "hasher" that costs nothing, so that races are decided by the database alone.
 PLAIN_HASHER: Mapping[str, Any] = {
@@ -48,11 +64,12 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def backend_params(names: list[str]) -> list[Any]:
     """``pytest.param`` per backend, marked with the server(s) it needs."""
-    servers = {"redis": ("redis", "postgres"), "redis-cluster": ("redis-cluster", "postgres")}
+
+    def servers(name: str) -> tuple[str, ...]:
+        return (name,) if _stores_users(name) else (name, USERS_OF_SESSIONS)
+
     return [
-        pytest.param(
-            name, id=name, marks=[pytest.mark.backend(server) for server in servers.get(name, (name,))]
-        )
+        pytest.param(name, id=name, marks=[pytest.mark.backend(server) for server in servers(name)])
         for name in names
     ]
 
@@ -61,26 +78,16 @@ def backend_params(names: list[str]) -> list[Any]:
 async def deployment(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Deployment]:
     """This test's storage on the backend named by the (indirect) parameter."""
     name = str(request.param)
+    if name not in SESSION_BACKENDS:
+        raise ValueError(f"unknown backend {name!r}")
     async with AsyncExitStack() as stack:
-        if name == "sqlite":
-            yield await stack.enter_async_context(sqlite_deployment(tmp_path))
-        elif name == "postgres":
-            yield await stack.enter_async_context(postgres_deployment(backend_url("postgres")))
-        elif name == "pgbouncer":
-            url = backend_url("pgbouncer")
-            yield await stack.enter_async_context(postgres_deployment(url, statement_cache_size=0))
-        elif name == "mysql":
-            yield await stack.enter_async_context(mysql_deployment(backend_url("mysql")))
-        elif name == "mongodb":
-            yield await stack.enter_async_context(mongodb_deployment(backend_url("mongodb")))
-        elif name in ("redis", "redis-cluster"):
-            session_url = backend_url(name)
-            users = await stack.enter_async_context(postgres_deployment(backend_url("postgres")))
-            yield await stack.enter_async_context(
-                redis_deployment(session_url, users, cluster=name == "redis-cluster")
+        users = None
+        if not _stores_users(name):
+            users = await stack.enter_async_context(
+                open_deployment(USERS_OF_SESSIONS, backend_url(USERS_OF_SESSIONS))
             )
-        else:
-            raise ValueError(f"unknown backend {name!r}")
+        location = backend_url(name) if backend_of(name).server else tmp_path
+        yield await stack.enter_async_context(open_deployment(name, location, users=users))
 
 
 class CountingAdapter:

@@ -7,7 +7,8 @@ MongoDB database, or Redis key prefixes with the users in PostgreSQL or SQLite. 
 :meth:`~Deployment.open_adapter` opens a new pool (or client) and an adapter over it, as one
 application process would, so two calls give two independent "processes" on the same data. Its
 :class:`Raw` reads go around the adapters, over connections opened per call where a server may
-restart during the test.
+restart during the test. :func:`open_deployment` makes one for any backend (or deployment, such
+as ``pgbouncer``) of ``lucia_core.backends``.
 """
 
 from __future__ import annotations
@@ -18,13 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from lucia_adapter_mongodb.testing import throwaway_store as mongodb_store
-from lucia_adapter_mysql.testing import throwaway_store as mysql_store
-from lucia_adapter_postgres.testing import throwaway_store as postgres_store
-from lucia_adapter_redis.testing import throwaway_store as redis_store
-from lucia_adapter_sqlite.testing import throwaway_store as sqlite_store
 from lucia_conformance import RawDatabase, RawTable
 from lucia_core import Adapter, join_adapters
+from lucia_core.backends import backend_of
 
 #: Connections per pool (or client): small, as on a 2-core machine, so that calls queue for them.
 POOL_SIZE = 10
@@ -77,15 +74,6 @@ def _none_or_plain(row: Mapping[str, Any] | None) -> dict[str, Any] | None:
     return None if row is None else _plain(row)
 
 
-class PostgresRaw(Raw):
-    """Raw reads of one PostgreSQL schema."""
-
-    @property
-    def schema(self) -> str:
-        """The schema holding the deployment's tables."""
-        return self.location
-
-
 @dataclass
 class Deployment:
     """One test's storage on one backend: adapters over fresh pools, and raw reads."""
@@ -96,47 +84,28 @@ class Deployment:
 
 
 @asynccontextmanager
-async def sqlite_deployment(directory: Path) -> AsyncIterator[Deployment]:
-    """Lucia's tables in a file under ``directory``; each adapter gets a connection of its own."""
-    async with sqlite_store(directory, attributes=()) as store:
-        yield Deployment("sqlite", store.open_adapter, Raw(store.raw, store.location))
-
-
-@asynccontextmanager
-async def postgres_deployment(url: str, **pool_options: Any) -> AsyncIterator[Deployment]:
-    """Lucia's tables in a schema ``lucia_test_<random>``, dropped afterwards."""
-    options = {"attributes": (), "pool_size": POOL_SIZE, "raw_per_call": True, **pool_options}
-    async with postgres_store(url, **options) as store:
-        yield Deployment("postgres", store.open_adapter, PostgresRaw(store.raw, store.location))
-
-
-@asynccontextmanager
-async def mysql_deployment(url: str, **pool_options: Any) -> AsyncIterator[Deployment]:
-    """Lucia's tables in a database ``lucia_test_<random>``, dropped afterwards."""
-    async with mysql_store(url, attributes=(), pool_size=POOL_SIZE, **pool_options) as store:
-        yield Deployment("mysql", store.open_adapter, Raw(store.raw, store.location))
-
-
-@asynccontextmanager
-async def mongodb_deployment(url: str, **client_options: Any) -> AsyncIterator[Deployment]:
-    """Lucia's collections (with their indexes) in a database ``lucia_test_<random>``, dropped afterwards."""
-    options = {"attributes": (), "pool_size": POOL_SIZE, "raw_per_call": True, **client_options}
-    async with mongodb_store(url, **options) as store:
-        yield Deployment("mongodb", store.open_adapter, Raw(store.raw, store.location))
-
-
-@asynccontextmanager
-async def redis_deployment(
-    url: str, users: Deployment, *, cluster: bool, **client_options: Any
+async def open_deployment(
+    name: str, location: str | Path, *, users: Deployment | None = None, **options: Any
 ) -> AsyncIterator[Deployment]:
-    """Sessions in Redis (standalone or a cluster) under prefixes of this test's own, joined with
-    the users of ``users``; the keys under the prefixes are deleted afterwards."""
-    async with redis_store(url, cluster=cluster, users=users.raw.raw, **client_options) as store:
+    """Lucia's tables of backend (or deployment) ``name`` at ``location`` (a server's URL; for an
+    embedded backend, a folder), removed afterwards: the package's ``throwaway_store`` with the
+    deployment's own options (``DEPLOYMENT_OPTIONS``) and ``options``. A server's pools hold
+    :data:`POOL_SIZE` connections and its raw reads open a connection per call. A session-only
+    backend's sessions belong to the users of ``users``, joined as an application joins them."""
+    backend = backend_of(name)
+    testing = backend.module("testing")
+    options = {**getattr(testing, "DEPLOYMENT_OPTIONS", {}).get(name, {}), **options}
+    if backend.stores_users:
+        server = {"pool_size": POOL_SIZE, "raw_per_call": True} if backend.server else {}
+        async with testing.throwaway_store(location, attributes=(), **server, **options) as store:
+            yield Deployment(name, store.open_adapter, Raw(store.raw, store.location))
+        return
+    assert users is not None, f"{name} stores sessions only: give the deployment of its users"
+    async with testing.throwaway_store(location, users=users.raw.raw, **options) as store:
 
         @asynccontextmanager
         async def open_adapter() -> AsyncIterator[Adapter]:
             async with users.open_adapter() as user_adapter, store.open_adapter() as session_adapter:
                 yield join_adapters(user_adapter, session_adapter)
 
-        name = f"{'redis-cluster' if cluster else 'redis'}+{users.name}"
-        yield Deployment(name, open_adapter, Raw(store.raw, store.location))
+        yield Deployment(f"{name}+{users.name}", open_adapter, Raw(store.raw, store.location))

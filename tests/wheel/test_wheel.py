@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from lucia_core.backends import BACKENDS
 from tests.backends import backend_url
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -80,6 +81,7 @@ def test_every_import_package_of_the_wheel_has_py_typed(wheel: Path) -> None:
         name.split("/", 1)[0] for name in names if name.endswith("/__init__.py") and name.count("/") == 1
     }
     assert {"lucia_core", "lucia_conformance", "lucia_adapter_sqlite", "lucia_adapter_redis"} <= packages
+    assert {backend.package for backend in BACKENDS.values()} <= packages
     assert sorted(package for package in packages if f"{package}/py.typed" not in names) == []
 
 
@@ -88,6 +90,8 @@ def test_the_wheel_ships_each_schema_file(wheel: Path) -> None:
         names = set(archive.namelist())
     for name in ("sqlite.sql", "postgres.sql", "mysql.sql", "mongodb.json", "redis.md"):
         assert f"lucia_core/schemas/{name}" in names
+    for backend in BACKENDS.values():
+        assert f"lucia_core/schemas/{backend.schema_file}" in names
 
 
 def test_the_quickstart_runs_from_the_wheel_in_an_empty_folder(environment: Path, empty_folder: Path) -> None:

@@ -3,8 +3,8 @@ Sentinel-managed client: ``redis.asyncio.sentinel.Sentinel(...).master_for("luci
 
 The deployment is ``scripts/backends.sh start redis-sentinel`` (``LUCIA_REDIS_SENTINEL_URL``, a
 ``redis+sentinel://HOST:PORT,.../SERVICE`` URL): a primary, a replica and three sentinels. The
-fixtures are ``tests/conformance/redis/conftest.py``'s with a client from the sentinels, with and
-without ``decode_responses``; every test runs with ``redis_session_adapter`` and with
+options are Redis's (``lucia_adapter_redis.testing.CONFORMANCE_OPTIONS``), with a client from
+the sentinels, with and without ``decode_responses``; every test runs with ``redis_session_adapter`` and with
 ``replicated_session_adapter(..., replicas=1)`` (each write waits for the replica). From this folder::
 
     pytest --pyargs lucia_conformance --rootdir=.
@@ -25,12 +25,15 @@ from lucia_adapter_redis import (
     replicated_session_adapter,
 )
 from lucia_adapter_redis.raw import RedisSessionTable, delete_prefixed
-from lucia_adapter_redis.testing import random_prefixes
-from lucia_conformance import RawDatabase
+from lucia_adapter_redis.testing import CONFORMANCE_OPTIONS, random_prefixes
+from lucia_conformance import ConformanceOptions, RawDatabase
 from tests.backends import backend_url
-from tests.conformance.redis.conftest import lucia_conformance_options
 
-__all__ = ["lucia_conformance_options"]
+
+@pytest.fixture
+def lucia_conformance_options() -> ConformanceOptions:
+    """Sessions only; Redis cannot tell whether a session's user exists."""
+    return CONFORMANCE_OPTIONS
 
 
 @pytest.fixture(scope="session")

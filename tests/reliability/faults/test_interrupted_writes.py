@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from typing import Any
 
 import asyncpg
 import pytest
@@ -19,7 +20,7 @@ from pymongo.monitoring import CommandFailedEvent, CommandListener, CommandStart
 
 from lucia_core import lucia
 from tests.reliability.conftest import PLAIN_HASHER
-from tests.reliability.deployments import Deployment, PostgresRaw, mongodb_deployment, postgres_deployment
+from tests.reliability.deployments import Deployment, open_deployment
 from tests.reliability.faults.servers import PrivateServer, private_server
 
 pytestmark = pytest.mark.faults
@@ -80,8 +81,8 @@ async def assert_nothing_stored(deployment: Deployment) -> None:
 )
 async def test_mongodb_create_user_cut_before_its_key_leaves_nothing(mongodb_server: PrivateServer) -> None:
     listener = StopBeforeInsert(mongodb_server, "user_key")
-    options = {"event_listeners": [listener], "serverSelectionTimeoutMS": 500}
-    async with mongodb_deployment(mongodb_server.url, **options) as deployment:
+    options: dict[str, Any] = {"event_listeners": [listener], "serverSelectionTimeoutMS": 500}
+    async with open_deployment("mongodb", mongodb_server.url, **options) as deployment:
         async with deployment.open_adapter() as adapter:
             auth = lucia(adapter=adapter, password_hash=PLAIN_HASHER)
             with pytest.raises(PyMongoError):
@@ -94,9 +95,8 @@ async def test_mongodb_create_user_cut_before_its_key_leaves_nothing(mongodb_ser
 async def test_postgres_create_user_cut_before_its_key_leaves_nothing(postgres_server: PrivateServer) -> None:
     """The key's INSERT waits on another transaction holding the same key id, uncommitted; the
     server stops while it waits (the user's INSERT done, in the same transaction)."""
-    async with postgres_deployment(postgres_server.url) as deployment:
-        assert isinstance(deployment.raw, PostgresRaw)
-        schema = deployment.raw.schema
+    async with open_deployment("postgres", postgres_server.url) as deployment:
+        schema = deployment.raw.location  # the schema holding the deployment's tables
         blocker = await asyncpg.connect(postgres_server.url)
         async with deployment.open_adapter() as adapter:
             auth = lucia(adapter=adapter, password_hash=PLAIN_HASHER)

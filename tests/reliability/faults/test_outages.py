@@ -32,14 +32,7 @@ import pytest
 
 from lucia_core import Auth, Cookie, LuciaError, Session, User, lucia
 from tests.reliability.conftest import PLAIN_HASHER
-from tests.reliability.deployments import (
-    Deployment,
-    mongodb_deployment,
-    mysql_deployment,
-    postgres_deployment,
-    redis_deployment,
-    sqlite_deployment,
-)
+from tests.reliability.deployments import Deployment, open_deployment
 from tests.reliability.faults.servers import PrivateServer, private_server
 
 pytestmark = pytest.mark.faults
@@ -203,17 +196,15 @@ def _describe(result: object) -> str:
 async def deployment_on(backend: str, url: str, tmp_path: Path) -> AsyncIterator[Deployment]:
     """The backend's deployment on the private server at ``url`` (Redis: users in SQLite)."""
     async with AsyncExitStack() as stack:
-        if backend == "postgres":
-            yield await stack.enter_async_context(postgres_deployment(url))
-        elif backend == "mysql":
-            yield await stack.enter_async_context(mysql_deployment(url))
-        elif backend == "mongodb":
+        if backend == "mongodb":
             # pymongo waits up to serverSelectionTimeoutMS (default 30 s) for a server to come
             # back before it fails a call: an application that wants to fail fast lowers it.
-            yield await stack.enter_async_context(mongodb_deployment(url, serverSelectionTimeoutMS=500))
+            yield await stack.enter_async_context(open_deployment(backend, url, serverSelectionTimeoutMS=500))
+        elif backend == "redis":
+            users = await stack.enter_async_context(open_deployment("sqlite", tmp_path))
+            yield await stack.enter_async_context(open_deployment(backend, url, users=users))
         else:
-            users = await stack.enter_async_context(sqlite_deployment(tmp_path))
-            yield await stack.enter_async_context(redis_deployment(url, users, cluster=False))
+            yield await stack.enter_async_context(open_deployment(backend, url))
 
 
 @pytest.fixture(params=["postgres", "mysql", "redis", "mongodb"])

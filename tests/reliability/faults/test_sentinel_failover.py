@@ -45,7 +45,7 @@ from lucia_adapter_redis import ReplicationTimeoutError, redis_session_adapter, 
 from lucia_core import LuciaError, Session, lucia
 from tests.backends import sentinel_addresses
 from tests.reliability.conftest import PLAIN_HASHER
-from tests.reliability.deployments import sqlite_deployment
+from tests.reliability.deployments import open_deployment
 from tests.reliability.faults.servers import PrivateServer, private_server
 
 pytestmark = pytest.mark.faults
@@ -160,7 +160,7 @@ async def test_a_killed_primary_fails_validation_closed_and_the_promoted_replica
     client = sentinel.master_for(nodes.service)
     record = Record()
     stopping = False
-    async with sqlite_deployment(tmp_path) as users, users.open_adapter() as user_adapter:
+    async with open_deployment("sqlite", tmp_path) as users, users.open_adapter() as user_adapter:
         sessions = (
             replicated_session_adapter(client, replicas=wait_for_replicas, timeout=0.5)
             if wait_for_replicas
