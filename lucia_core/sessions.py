@@ -194,7 +194,11 @@ class SessionMethods:
         now, attributes_of, make = now_ms(), self.config.get_session_attributes, Session._of
         sessions: list[Session] = []
         for row in rows:
-            state = session_state(row, now)
+            active, idle = row.get("active_expires"), row.get("idle_expires")
+            if type(active) is int and type(idle) is int:  # the common case, without a call
+                state: SessionState | None = "active" if now < active else "idle" if now < idle else None
+            else:
+                state = session_state(row, now)
             if state is not None:
                 attributes = attributes_of(row)
                 if attributes is not EMPTY:
