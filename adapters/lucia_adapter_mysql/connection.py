@@ -120,9 +120,10 @@ async def fetch_one(
         await _rollback(connection)
         raise
     finally:
-        # Not a coroutine: it returns a task that only wakes coroutines waiting for a connection,
-        # which runs whether or not it is awaited.
-        pool.release(connection)
+        # Awaited, as aiomysql's own context manager does: the task it returns wakes the
+        # coroutines waiting for a connection, and without waiting for it this caller's next query
+        # takes the connection back first, so under a full pool they wake for nothing.
+        await pool.release(connection)
     return names, row
 
 
