@@ -519,10 +519,16 @@ def _notes(results: Mapping[str, Any]) -> str:
     return f"""\
 ## Notes
 
-- **Noise.** The 2-core machine ran other test suites during this benchmark (load average
+- **Noise.** The 2-core machine runs the database servers next to the benchmark (load average
   {start["load_1m"]:.1f} at the start, {end["load_1m"]:.1f} at the end). Absolute numbers move by
   tens of percent from round to round; ratios, taken from interleaved rounds, move much less,
   but single-digit-percent differences are within the noise. The [min-max] ranges show it.
+- **Column names.** The SQL adapters read every column of a row (`*`: the attribute columns are
+  the application's), so each read needs the names of the columns it returned, and the joined reads
+  carry one marker column (`NULL AS "lucia:split"`) where the second table's columns begin.
+  asyncpg parses column descriptions in C; aiomysql parses each in Python, so on MariaDB the
+  marker costs a few percent of a validation at high concurrency. On SQLite the names come from
+  the cursor, in the same job on aiosqlite's thread as the rows (`lucia_adapter_sqlite.columns`).
 - **SQLite's floor** is one job on aiosqlite's thread running a primary-key join in-process,
   about {_sqlite_floor_us(results)} of wall time per call at concurrency 16: any work lucia-core
   adds (reading column names, building a `Session` and a `User`, a lock) is a large share of it.

@@ -132,11 +132,8 @@ class JoinedColumns:
         if names is not self._names and names != self._names:
             self._learn(names)
         split, second, present = len(self._first), self._second, self._second_id
-        sessions = [
-            dict(zip(second, row[split + 1 :]))
-            for row in rows
-            if row[present] is not None  # noqa: B905
-        ]
+        live = [row for row in rows if row[present] is not None]
+        sessions = [dict(zip(second, row[split + 1 :])) for row in live]  # noqa: B905
         return dict(zip(self._first, rows[0][:split])), sessions  # noqa: B905
 
 
