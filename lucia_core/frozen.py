@@ -25,14 +25,9 @@ set_slot = object.__setattr__
 
 
 def frozen_mapping(attributes: Mapping[str, Any]) -> MappingProxyType[str, Any]:
-    """A read-only copy of ``attributes`` (later changes to the caller's dict do not show)."""
+    """A read-only copy of ``attributes`` (later changes to the caller's dict do not show);
+    :data:`EMPTY`, which the default attribute getters return, for none."""
     return MappingProxyType(dict(attributes)) if attributes else EMPTY
-
-
-def read_only(attributes: Mapping[str, Any]) -> MappingProxyType[str, Any]:
-    """What an attribute getter returned, as the value's ``attributes``: :data:`EMPTY` as it is
-    (the default getters return it), anything else copied."""
-    return EMPTY if attributes is EMPTY else frozen_mapping(attributes)
 
 
 class Frozen:

@@ -135,26 +135,13 @@ class Session(_SessionSlots, Frozen):
         )
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (_unpickle_session, (self._fields()[:-1], dict(self.attributes)))
+        return (Session, (*self._fields()[:-1], dict(self.attributes)))
 
 
 class _SessionDraft(_SessionSlots):
     """A :class:`Session` being filled in: the same slots, assignable."""
 
     __slots__ = ()
-
-
-def _unpickle_session(fields: tuple[Any, ...], attributes: dict[str, Any]) -> Session:
-    session_id, user, active, idle, state, fresh = fields
-    return Session(
-        session_id=session_id,
-        user=user,
-        active_period_expires_at=active,
-        idle_period_expires_at=idle,
-        state=state,
-        fresh=fresh,
-        attributes=attributes,
-    )
 
 
 def session_state(row: SessionRow, at_ms: int | None = None) -> SessionState | None:
@@ -164,7 +151,8 @@ def session_state(row: SessionRow, at_ms: int | None = None) -> SessionState | N
     """
     now = now_ms() if at_ms is None else at_ms
     active, idle = row.get("active_expires"), row.get("idle_expires")
-    if not (_is_int(active) and _is_int(idle)):
+    # type() first: the common case costs no call (bool, an int subclass, still counts as corrupt).
+    if not (type(active) is int and type(idle) is int) and not (_is_int(active) and _is_int(idle)):
         return None
     if now < active:
         return "active"
@@ -174,7 +162,7 @@ def session_state(row: SessionRow, at_ms: int | None = None) -> SessionState | N
 
 
 def _is_int(value: object) -> TypeGuard[int]:
-    return type(value) is int or (isinstance(value, int) and not isinstance(value, bool))
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def new_expirations(active_period: timedelta, idle_period: timedelta) -> tuple[int, int]:

@@ -14,7 +14,7 @@ from .database import SESSION_COLUMNS, SessionRow, UserRow
 from .debug import DebugLog
 from .errors import LuciaError
 from .expiration import now_ms
-from .frozen import EMPTY, frozen_mapping, read_only
+from .frozen import frozen_mapping
 from .ids import SESSION_ID_LENGTH, generate_random_string, is_plausible_id
 from .masking import mask
 from .renewal import Renewals
@@ -33,7 +33,7 @@ class SessionMethods:
 
     def transform_database_user(self, row: UserRow) -> User:
         """The :class:`User` for a user row."""
-        return User._of(row["id"], read_only(self.config.get_user_attributes(row)))
+        return User._of(row["id"], frozen_mapping(self.config.get_user_attributes(row)))
 
     def transform_database_session(
         self, row: SessionRow, *, user: User, fresh: bool, state: SessionState | None = None
@@ -52,7 +52,7 @@ class SessionMethods:
             row["idle_expires"],
             state,
             fresh,
-            read_only(self.config.get_session_attributes(row)),
+            frozen_mapping(self.config.get_session_attributes(row)),
         )
 
     async def create_session(
@@ -74,7 +74,7 @@ class SessionMethods:
             raise LuciaError("AUTH_INVALID_USER_ID")
         active_expires, idle_expires = new_expirations(self.config.active_period, self.config.idle_period)
         row.update(id=session_id, user_id=user_id, active_expires=active_expires, idle_expires=idle_expires)
-        session_attributes = read_only(self.config.get_session_attributes(row))  # fails before storing
+        session_attributes = frozen_mapping(self.config.get_session_attributes(row))  # fails before storing
         # Both calls in parallel: one round trip of latency. If the user turns out not to exist
         # (an adapter that cannot enforce foreign keys), the stored session is removed again.
         user_row, stored = await asyncio.gather(
@@ -135,21 +135,11 @@ class SessionMethods:
         ``fresh=True``. A dead, missing or malformed id raises AUTH_INVALID_SESSION_ID.
         """
         session_row, user_row, state = await self._live_session_and_user(session_id)
-        config = self.config
-        user = User._of(user_row["id"], read_only(config.get_user_attributes(user_row)))
+        user = self.transform_database_user(user_row)
         if state == "active":
             if self._debug.enabled:  # mask() is not free: skip it when nothing is logged
                 self._debug("session %s validated (active)", mask(session_id))
-            attributes = read_only(config.get_session_attributes(session_row))
-            return Session._of(
-                session_id,
-                user,
-                session_row["active_expires"],
-                session_row["idle_expires"],
-                "active",
-                False,
-                attributes,
-            )
+            return self.transform_database_session(session_row, user=user, fresh=False, state="active")
         active_expires, idle_expires = await self._renew(session_row)
         renewed = {**session_row, "active_expires": active_expires, "idle_expires": idle_expires}
         self._debug("session %s was idle: renewed", mask(session_id))
@@ -194,15 +184,9 @@ class SessionMethods:
         now, attributes_of, make = now_ms(), self.config.get_session_attributes, Session._of
         sessions: list[Session] = []
         for row in rows:
-            active, idle = row.get("active_expires"), row.get("idle_expires")
-            if type(active) is int and type(idle) is int:  # the common case, without a call
-                state: SessionState | None = "active" if now < active else "idle" if now < idle else None
-            else:
-                state = session_state(row, now)
+            state = session_state(row, now)
             if state is not None:
-                attributes = attributes_of(row)
-                if attributes is not EMPTY:
-                    attributes = frozen_mapping(attributes)
+                attributes = frozen_mapping(attributes_of(row))
                 sessions.append(
                     make(
                         row["id"], user, row["active_expires"], row["idle_expires"], state, False, attributes

@@ -111,10 +111,13 @@ class JoinedColumns:
         self._second_id = split + 1 + self._second.index("id")
         self._names = names
 
-    def row(self, names: Sequence[str], values: Sequence[Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-        """One joined row as the two tables' rows."""
+    def _know(self, names: Sequence[str]) -> None:
         if names is not self._names and names != self._names:
             self._learn(names)
+
+    def row(self, names: Sequence[str], values: Sequence[Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+        """One joined row as the two tables' rows."""
+        self._know(names)
         # zip without strict=: the names and the values come from the same statement, so they
         # pair up, and any keyword argument costs zip a third more (this runs per row).
         split = len(self._first)
@@ -129,8 +132,7 @@ class JoinedColumns:
         sessions comes back as one row whose session half is NULL, which gives no session row."""
         if not rows:
             return None, []
-        if names is not self._names and names != self._names:
-            self._learn(names)
+        self._know(names)
         split, second, present = len(self._first), self._second, self._second_id
         live = [row for row in rows if row[present] is not None]
         sessions = [dict(zip(second, row[split + 1 :])) for row in live]  # noqa: B905
@@ -140,16 +142,14 @@ class JoinedColumns:
 class Statements:
     """An adapter's SQL texts: ``statements("SELECT * FROM {user} WHERE id = $1")`` gives the text
     with the quoted table names filled in, formatted once and then served from a dict, so each
-    method keeps its SQL next to it and drivers see one fixed text per operation. ``prefix`` starts
-    every text (a column every read of the adapter's begins with, say)."""
+    method keeps its SQL next to it and drivers see one fixed text per operation."""
 
-    def __init__(self, tables: Mapping[str, str], prefix: str = "") -> None:
+    def __init__(self, tables: Mapping[str, str]) -> None:
         self._tables = dict(tables)
-        self._prefix = prefix
         self._texts: dict[str, str] = {}
 
     def __call__(self, template: str) -> str:
         text = self._texts.get(template)
         if text is None:
-            text = self._texts[template] = self._prefix + template.format_map(self._tables)
+            text = self._texts[template] = template.format_map(self._tables)
         return text

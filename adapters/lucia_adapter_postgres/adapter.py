@@ -174,7 +174,7 @@ class PostgresAdapter(PostgresTokens, Adapter, SessionAndUserReader, UserAndSess
         record = await self._pool.fetchrow(sql, session_id)
         if record is None:
             return None, None
-        return self._session_user_split.row(tuple(record.keys()), tuple(record.values()))
+        return self._session_user_split.row(tuple(record.keys()), record)  # a Record slices as a tuple
 
     # UserAndSessionsReader
 

@@ -54,7 +54,6 @@ class SQLiteAdapter(SQLiteTokens, Adapter, SessionAndUserReader, UserAndSessions
         self._token = names["token"]
         self._key_name = self._key.strip('"')
         self._sql = Statements(names)
-        self._select_sql = Statements(names, prefix="SELECT ")
         self._reads = Reads(connection)
         self._foreign_keys_on = False
         self._session_user_split = JoinedColumns()
@@ -74,14 +73,14 @@ class SQLiteAdapter(SQLiteTokens, Adapter, SessionAndUserReader, UserAndSessions
             return (await described(connection, sql, parameters))[1]
 
     async def _named(self, template: str, value: str) -> tuple[tuple[str, ...], list[tuple[Any, ...]]]:
-        """Column names and rows of the read ``"SELECT " + template`` (see .columns)."""
+        """Column names and rows of the read ``template`` (``SELECT ...``; see .columns)."""
         async with self._turns.reading():
             if not self._foreign_keys_on:
                 await self._enable_foreign_keys()
-            return await self._reads.read(self._select_sql(template), (value,))
+            return await self._reads.read(self._sql(template), (value,))
 
     async def _rows(self, template: str, value: str) -> list[dict[str, Any]]:
-        """Every row the read ``"SELECT " + template`` finds, with every column."""
+        """Every row the read ``template`` finds, with every column."""
         names, rows = await self._named(template, value)
         return [dict(zip(names, row, strict=True)) for row in rows]
 
@@ -143,7 +142,7 @@ class SQLiteAdapter(SQLiteTokens, Adapter, SessionAndUserReader, UserAndSessions
     # UserAdapter
 
     async def get_user(self, user_id: str) -> UserRow | None:
-        rows = await self._rows("* FROM {user} WHERE id = ?", user_id)
+        rows = await self._rows("SELECT * FROM {user} WHERE id = ?", user_id)
         return rows[0] if rows else None
 
     async def set_user(self, user: UserRow, key: KeyRow | None) -> None:
@@ -191,11 +190,11 @@ class SQLiteAdapter(SQLiteTokens, Adapter, SessionAndUserReader, UserAndSessions
     # SessionAdapter
 
     async def get_session(self, session_id: str) -> SessionRow | None:
-        rows = await self._rows("* FROM {session} WHERE id = ?", session_id)
+        rows = await self._rows("SELECT * FROM {session} WHERE id = ?", session_id)
         return rows[0] if rows else None
 
     async def get_sessions_by_user_id(self, user_id: str) -> list[SessionRow]:
-        return await self._rows("* FROM {session} WHERE user_id = ?", user_id)
+        return await self._rows("SELECT * FROM {session} WHERE user_id = ?", user_id)
 
     async def set_session(self, session: SessionRow) -> None:
         async with self._write() as connection:
@@ -214,7 +213,7 @@ class SQLiteAdapter(SQLiteTokens, Adapter, SessionAndUserReader, UserAndSessions
 
     async def get_session_and_user(self, session_id: str) -> tuple[SessionRow, UserRow] | tuple[None, None]:
         names, rows = await self._named(
-            's.*, NULL AS "lucia:split", u.* FROM {session} AS s JOIN {user} AS u ON u.id = s.user_id'
+            'SELECT s.*, NULL AS "lucia:split", u.* FROM {session} AS s JOIN {user} AS u ON u.id = s.user_id'
             " WHERE s.id = ?",
             session_id,
         )
@@ -224,7 +223,7 @@ class SQLiteAdapter(SQLiteTokens, Adapter, SessionAndUserReader, UserAndSessions
 
     async def get_user_and_sessions(self, user_id: str) -> tuple[UserRow | None, list[SessionRow]]:
         names, rows = await self._named(
-            'u.*, NULL AS "lucia:split", s.* FROM {user} AS u LEFT JOIN {session} AS s'
+            'SELECT u.*, NULL AS "lucia:split", s.* FROM {user} AS u LEFT JOIN {session} AS s'
             " ON s.user_id = u.id WHERE u.id = ?",
             user_id,
         )

@@ -31,11 +31,11 @@ class SQLiteTokens(TokenAdapter):
         async def _execute(self, sql: str, parameters: Sequence[Any]) -> int: ...
 
     async def get_token(self, token_id: str) -> TokenRow | None:
-        rows = await self._rows("* FROM {token} WHERE id = ?", token_id)
+        rows = await self._rows("SELECT * FROM {token} WHERE id = ?", token_id)
         return rows[0] if rows else None
 
     async def get_tokens_by_user_id(self, user_id: str) -> list[TokenRow]:
-        return await self._rows("* FROM {token} WHERE user_id = ?", user_id)
+        return await self._rows("SELECT * FROM {token} WHERE user_id = ?", user_id)
 
     async def set_token(self, token: TokenRow) -> None:
         async with self._write() as connection:
